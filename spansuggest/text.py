@@ -1,0 +1,330 @@
+"""The text layer: normalised views of a document with exact maps back to original offsets.
+
+Every matcher reads a document through :func:`view`. A :class:`Folding` says which differences to ignore
+(case, accents, compatibility forms, whitespace runs); a :class:`NormalizedText` holds the folded string
+and maps any span of it back to code-point offsets of the original, which is never modified.
+
+How the map works: the original is cut into *segments*. Most segments are one character whose folded
+form is one character (``A`` -> ``a``); they keep positions 1:1. The rest are *irregular*: a character
+whose folded form has another length (``ß`` -> ``ss``, ``ﬁ`` -> ``fi``, ``İ`` -> ``i̇``), a base
+character with its combining marks when accents or NFKC are folded, a whitespace run when whitespace is
+folded. Only irregular segments are recorded; a folded position inside one of them is not a valid span
+edge, so a match can never split what the original holds together.
+
+Speed: folding 10 MB with ``str.casefold`` costs more than a regex search, so a document is folded as
+an array of code points through a per-:class:`Folding` lookup table (numpy), and only irregular segments
+are handled in Python.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import numpy as np
+
+__all__ = [
+    "Folding",
+    "NormalizedText",
+    "DocumentCache",
+    "view",
+    "fold",
+    "is_word_char",
+    "is_mark",
+    "is_whole_word",
+    "splits_grapheme",
+    "default_cache",
+]
+
+_SENTINEL = 0xFFFF  # table value for "irregular: handle in Python" (U+FFFF itself is irregular too)
+
+
+@dataclass(frozen=True)
+class Folding:
+    """Which differences between a seed and a mention to ignore.
+
+    ``case``: full Unicode case folding (``str.casefold``, so ``ß`` ~ ``ss``; not ``str.lower``).
+    ``accents``: drop non-spacing combining marks after canonical decomposition (``é`` ~ ``e``).
+    ``nfkc``: compatibility normalisation (``ﬁ`` ~ ``fi``, full-width ``Ａ`` ~ ``A``).
+    ``whitespace``: every run of whitespace (spaces, tabs, CRLF, no-break spaces) ~ one space.
+    """
+
+    case: bool = False
+    accents: bool = False
+    nfkc: bool = False
+    whitespace: bool = False
+
+    @property
+    def identity(self) -> bool:
+        return not (self.case or self.accents or self.nfkc or self.whitespace)
+
+    @property
+    def groups_marks(self) -> bool:
+        """Whether a base character and its combining marks are folded together as one segment."""
+        return self.accents or self.nfkc
+
+
+def is_mark(ch: str) -> bool:
+    """A combining mark (categories Mn, Mc, Me): never the first or last character of a span's edge."""
+    return unicodedata.category(ch)[0] == "M"
+
+
+def is_word_char(ch: str) -> bool:
+    """A character that continues a word: letters, digits, ``_`` (as regex ``\\w``) and combining marks."""
+    return ch.isalnum() or ch == "_" or is_mark(ch)
+
+
+def splits_grapheme(text: str, start: int, end: int) -> bool:
+    """True when ``[start, end)`` begins on a combining mark or ends right before one (half a character)."""
+    return (0 < start < len(text) and is_mark(text[start])) or (0 < end < len(text) and is_mark(text[end]))
+
+
+def is_whole_word(text: str, start: int, end: int) -> bool:
+    """True when the span does not cut a word of the original text.
+
+    A span edge that is a word character must not touch another word character outside the span; an edge
+    that is punctuation or space needs nothing (unlike regex ``\\b``, so ``C++`` and ``(TM)`` match as
+    whole words). Combining marks count as word characters, so ``Jose`` never matches inside ``José``.
+    """
+    if start >= end:
+        return False
+    if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
+        return False
+    if end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]):
+        return False
+    return not splits_grapheme(text, start, end)
+
+
+def _fold_segment(segment: str, folding: Folding) -> str:
+    """Fold one segment (a character, a base with its marks, or a whitespace run)."""
+    if folding.whitespace and segment.isspace():
+        return " "
+    out = unicodedata.normalize("NFKC", segment) if folding.nfkc else segment
+    if folding.case:
+        out = out.casefold()
+    if folding.accents:
+        out = "".join(c for c in unicodedata.normalize("NFD", out) if unicodedata.category(c) != "Mn")
+        out = unicodedata.normalize("NFKC" if folding.nfkc else "NFC", out)
+    elif folding.nfkc and folding.case:
+        out = unicodedata.normalize("NFKC", out)
+    return out or segment  # a lone mark folded away keeps itself, so no segment is ever empty
+
+
+@lru_cache(maxsize=None)
+def _bmp_tables(folding: Folding) -> tuple[np.ndarray, np.ndarray]:
+    """Per-folding lookup tables over the BMP: the folded code point (or the sentinel), and is-space."""
+    table = np.empty(0x10000, dtype=np.uint16)
+    spaces = np.zeros(0x10000, dtype=bool)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF or cp == _SENTINEL:
+            table[cp] = _SENTINEL
+            continue
+        spaces[cp] = ch.isspace()
+        out = _fold_segment(ch, folding)
+        if (folding.groups_marks and is_mark(ch)) or len(out) != 1 or ord(out) > 0xFFFF:
+            table[cp] = _SENTINEL
+        else:
+            table[cp] = ord(out)
+    return table, spaces
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The text as an array of code points (uint16 when it has no astral characters)."""
+    encoded = text.encode("utf-16-le", "surrogatepass")
+    if len(encoded) == 2 * len(text):
+        return np.frombuffer(encoded, dtype=np.uint16)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+class NormalizedText:
+    """A folded view of ``original`` with an exact map from folded spans back to original spans."""
+
+    __slots__ = ("original", "folding", "text", "_nstarts", "_ostarts", "_nlens", "_olens")
+
+    def __init__(self, original: str, folding: Folding = Folding()) -> None:
+        self.original = original
+        self.folding = folding
+        if folding.identity or (original.isascii() and not folding.whitespace):
+            self.text = original.lower() if folding.case else original
+            self._set_breaks([])
+        else:
+            self._build()
+
+    def _set_breaks(self, breaks: list[tuple[int, int, int, int]]) -> None:
+        self._nstarts = [b[0] for b in breaks]
+        self._ostarts = [b[1] for b in breaks]
+        self._nlens = [b[2] for b in breaks]
+        self._olens = [b[3] for b in breaks]
+
+    def _build(self) -> None:
+        text, folding = self.original, self.folding
+        cps = _code_points(text)
+        table, spaces = _bmp_tables(folding)
+        if cps.dtype == np.uint16:
+            mapped = table[cps]
+            astral = np.zeros(0, dtype=np.int64)
+        else:
+            bmp = cps < 0x10000
+            low = np.where(bmp, cps, 0).astype(np.uint16)
+            mapped = np.where(bmp, table[low], _SENTINEL).astype(np.uint32)
+            astral = np.flatnonzero(~bmp)
+        dirty = mapped == _SENTINEL
+        if astral.size:
+            # Astral characters rarely fold (emoji never do): only the ones that change are irregular.
+            stable = {cp for cp in np.unique(cps[astral]).tolist() if _fold_segment(chr(cp), folding) == chr(cp)}
+            keep = np.isin(cps[astral], np.fromiter(stable, dtype=np.uint32, count=len(stable)))
+            mapped[astral[keep]] = cps[astral[keep]]
+            dirty[astral[keep]] = False
+        if folding.whitespace:
+            space = spaces[np.where(cps < 0x10000, cps, 0)] if cps.dtype != np.uint16 else spaces[cps]
+            mapped[space] = 0x20
+            # A whitespace run other than one plain space changes length or must be kept whole.
+            continues = np.zeros_like(space)
+            continues[1:] = space[1:] & space[:-1]
+            dirty |= continues
+            dirty[np.flatnonzero(continues) - 1] = True
+        dirty_at = np.flatnonzero(dirty).tolist()
+        if not dirty_at:
+            self.text = self._decode(mapped)
+            self._set_breaks([])
+            return
+        pieces: list[str] = []
+        breaks: list[tuple[int, int, int, int]] = []
+        folded = self._decode(np.where(dirty, 0x20, mapped).astype(mapped.dtype))
+        n = len(text)
+        prev = 0  # original position up to which `folded` has been copied
+        shift = 0  # folded length minus original length so far
+        i = 0
+        while i < len(dirty_at):
+            start = dirty_at[i]
+            if folding.groups_marks:
+                while start > prev and is_mark(text[start]):
+                    start -= 1
+            end = start + 1
+            if folding.whitespace and text[start].isspace():
+                while end < n and text[end].isspace():
+                    end += 1
+            if folding.groups_marks:
+                while end < n and is_mark(text[end]):
+                    end += 1
+            segment = text[start:end]
+            out = _fold_segment(segment, folding)
+            pieces.append(folded[prev:start])
+            pieces.append(out)
+            if len(out) != len(segment) or len(segment) > 1:
+                breaks.append((start + shift, start, len(out), len(segment)))
+            shift += len(out) - len(segment)
+            prev = end
+            while i < len(dirty_at) and dirty_at[i] < end:
+                i += 1
+        pieces.append(folded[prev:])
+        self.text = "".join(pieces)
+        self._set_breaks(breaks)
+
+    @staticmethod
+    def _decode(codes: np.ndarray) -> str:
+        if codes.dtype == np.uint16:
+            return codes.tobytes().decode("utf-16-le", "surrogatepass")
+        return codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+    def _to_original(self, pos: int) -> int | None:
+        k = bisect_right(self._nstarts, pos) - 1
+        if k < 0:
+            return pos
+        nstart, nlen = self._nstarts[k], self._nlens[k]
+        if pos >= nstart + nlen:
+            return self._ostarts[k] + self._olens[k] + (pos - nstart - nlen)
+        if pos == nstart:
+            return self._ostarts[k]
+        return None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """Map a span of the folded text to the original, or ``None`` if an edge falls inside a segment."""
+        ostart = self._to_original(start)
+        if ostart is None:
+            return None
+        oend = self._to_original(end)
+        if oend is None:
+            return None
+        return ostart, oend
+
+    def nbytes(self) -> int:
+        """Approximate memory held by this view (for cache accounting)."""
+        return len(self.text) * 4 + len(self._nstarts) * 4 * 28
+
+    def __repr__(self) -> str:
+        return f"NormalizedText({len(self.original)} chars, {self.folding}, {len(self._nstarts)} irregular)"
+
+
+def fold(text: str, folding: Folding) -> str:
+    """The folded form of a short string (a seed): the same folding a document view applies."""
+    return NormalizedText(text, folding).text
+
+
+T = TypeVar("T")
+
+
+class DocumentCache:
+    """A bounded LRU of work that depends only on a document (folded views, indexes, encodings).
+
+    Keyed by the text's content (hash, length, then equality on hit) plus a caller's key, so two requests
+    carrying the same document share it. ``max_bytes`` bounds the total estimated size; the oldest
+    entries go first.
+    """
+
+    def __init__(self, max_bytes: int = 512 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[int, int, Hashable], tuple[str, Any, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, text: str, key: Hashable, build: Callable[[], T], nbytes: Callable[[T], int]) -> T:
+        """Return the cached value for ``(text, key)``, building (and storing) it on a miss."""
+        ckey = (hash(text), len(text), key)
+        with self._lock:
+            entry = self._entries.get(ckey)
+            if entry is not None and (entry[0] is text or entry[0] == text):
+                self._entries.move_to_end(ckey)
+                self.hits += 1
+                return entry[1]
+        value = build()
+        size = nbytes(value) + len(text) * 2
+        with self._lock:
+            self.misses += 1
+            if size <= self.max_bytes:
+                old = self._entries.pop(ckey, None)
+                if old is not None:
+                    self._size -= old[2]
+                self._entries[ckey] = (text, value, size)
+                self._size += size
+                while self._size > self.max_bytes:
+                    _, (_, _, dropped) = self._entries.popitem(last=False)
+                    self._size -= dropped
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+default_cache = DocumentCache()
+
+
+def view(text: str, folding: Folding, cache: DocumentCache | None = default_cache) -> NormalizedText:
+    """The folded view of a document, built once per (document, folding) and cached."""
+    if folding.identity or cache is None:
+        return NormalizedText(text, folding)
+    return cache.get(text, ("view", folding), lambda: NormalizedText(text, folding), NormalizedText.nbytes)
