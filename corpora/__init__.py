@@ -1,0 +1,1 @@
+"""Generators of documents for tests and benchmarks (see README.md)."""
