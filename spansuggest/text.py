@@ -72,7 +72,7 @@ class Folding:
 
 def is_mark(ch: str) -> bool:
     """A combining mark (categories Mn, Mc, Me): never the first or last character of a span's edge."""
-    return unicodedata.category(ch)[0] == "M"
+    return ch >= "\u0300" and unicodedata.category(ch)[0] == "M"
 
 
 def is_word_char(ch: str) -> bool:
@@ -94,11 +94,13 @@ def is_whole_word(text: str, start: int, end: int) -> bool:
     """
     if start >= end:
         return False
-    if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
+    if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
         return False
-    if end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]):
-        return False
-    return not splits_grapheme(text, start, end)
+    if end < len(text):
+        after = text[end]
+        if is_word_char(after) and (is_mark(after) or is_word_char(text[end - 1])):
+            return False
+    return not (start > 0 and is_mark(text[start]))
 
 
 def _fold_segment(segment: str, folding: Folding) -> str:
@@ -135,12 +137,15 @@ def _bmp_tables(folding: Folding) -> tuple[np.ndarray, np.ndarray]:
     return table, spaces
 
 
-def _code_points(text: str) -> np.ndarray:
-    """The text as an array of code points (uint16 when it has no astral characters)."""
+_ASCII_SPACES = np.array([9, 10, 11, 12, 13, 28, 29, 30, 31, 32])  # what str.isspace() accepts below U+0080
+
+
+def _encode(text: str) -> tuple[bytes, type]:
+    """The text's code units as bytes and their numpy type: UTF-16 when it has no astral characters."""
     encoded = text.encode("utf-16-le", "surrogatepass")
     if len(encoded) == 2 * len(text):
-        return np.frombuffer(encoded, dtype=np.uint16)
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return encoded, np.uint16
+    return text.encode("utf-32-le", "surrogatepass"), np.uint32
 
 
 class NormalizedText:
@@ -165,39 +170,46 @@ class NormalizedText:
 
     def _build(self) -> None:
         text, folding = self.original, self.folding
-        cps = _code_points(text)
         table, spaces = _bmp_tables(folding)
-        if cps.dtype == np.uint16:
-            mapped = table[cps]
-            astral = np.zeros(0, dtype=np.int64)
+        raw, dtype = _encode(text)
+        cps = np.frombuffer(raw, dtype)
+        if folding.case:  # ASCII letters by arithmetic (a table lookup per character costs twice as much)
+            mapped = cps | (((cps - dtype(ord("A"))) < 26).astype(dtype) << 5)
         else:
-            bmp = cps < 0x10000
-            low = np.where(bmp, cps, 0).astype(np.uint16)
-            mapped = np.where(bmp, table[low], _SENTINEL).astype(np.uint32)
-            astral = np.flatnonzero(~bmp)
-        dirty = mapped == _SENTINEL
-        if astral.size:
-            # Astral characters rarely fold (emoji never do): only the ones that change are irregular.
-            stable = {cp for cp in np.unique(cps[astral]).tolist() if _fold_segment(chr(cp), folding) == chr(cp)}
-            keep = np.isin(cps[astral], np.fromiter(stable, dtype=np.uint32, count=len(stable)))
-            mapped[astral[keep]] = cps[astral[keep]]
-            dirty[astral[keep]] = False
+            mapped = cps.copy()
+        high = np.flatnonzero(cps >= 0x80)  # every non-ASCII position is rewritten from the lookup table
+        dirty = [np.zeros(0, dtype=np.intp)]
+        if high.size:
+            units = cps[high]
+            values = np.full(units.shape, _SENTINEL, dtype=np.uint32)
+            bmp = units < 0x10000
+            values[bmp] = table[units[bmp]]
+            if not bmp.all():
+                # Astral characters rarely fold (emoji never do): only the ones that change are irregular.
+                astral = units[~bmp]
+                stable = [cp for cp in np.unique(astral).tolist() if _fold_segment(chr(cp), folding) == chr(cp)]
+                keep = np.flatnonzero(~bmp)[np.isin(astral, np.array(stable, dtype=np.uint32))]
+                values[keep] = units[keep]
+            irregular = values == _SENTINEL
+            mapped[high] = np.where(irregular, 0x20, values)
+            dirty.append(high[irregular])
         if folding.whitespace:
-            space = spaces[np.where(cps < 0x10000, cps, 0)] if cps.dtype != np.uint16 else spaces[cps]
+            space = np.isin(cps, _ASCII_SPACES) if cps.size else np.zeros(0, dtype=bool)
+            if high.size:
+                units = cps[high]
+                space[high[(units < 0x10000) & spaces[np.minimum(units, 0xFFFF)]]] = True
             mapped[space] = 0x20
-            # A whitespace run other than one plain space changes length or must be kept whole.
-            continues = np.zeros_like(space)
-            continues[1:] = space[1:] & space[:-1]
-            dirty |= continues
-            dirty[np.flatnonzero(continues) - 1] = True
-        dirty_at = np.flatnonzero(dirty).tolist()
+            # A whitespace run other than a single character changes length: it is irregular.
+            continues = np.flatnonzero(space[1:] & space[:-1]) + 1
+            dirty += [continues, continues - 1]
+        dirty_at = np.unique(np.concatenate(dirty)).tolist()
+        folded = self._decode(mapped)
         if not dirty_at:
-            self.text = self._decode(mapped)
+            self.text = folded
             self._set_breaks([])
             return
         pieces: list[str] = []
         breaks: list[tuple[int, int, int, int]] = []
-        folded = self._decode(np.where(dirty, 0x20, mapped).astype(mapped.dtype))
         n = len(text)
         prev = 0  # original position up to which `folded` has been copied
         shift = 0  # folded length minus original length so far
@@ -230,9 +242,8 @@ class NormalizedText:
 
     @staticmethod
     def _decode(codes: np.ndarray) -> str:
-        if codes.dtype == np.uint16:
-            return codes.tobytes().decode("utf-16-le", "surrogatepass")
-        return codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        encoding = "utf-16-le" if codes.dtype == np.uint16 else "utf-32-le"
+        return codes.tobytes().decode(encoding, "surrogatepass")
 
     def _to_original(self, pos: int) -> int | None:
         k = bisect_right(self._nstarts, pos) - 1
@@ -247,6 +258,8 @@ class NormalizedText:
 
     def original_span(self, start: int, end: int) -> tuple[int, int] | None:
         """Map a span of the folded text to the original, or ``None`` if an edge falls inside a segment."""
+        if not self._nstarts:
+            return start, end
         ostart = self._to_original(start)
         if ostart is None:
             return None
@@ -270,18 +283,28 @@ def fold(text: str, folding: Folding) -> str:
 
 T = TypeVar("T")
 
+_SAMPLE = 4096
+
+
+def _fingerprint(text: str) -> tuple[int, ...]:
+    """A cheap content key (length and three samples); a cache hit is confirmed by full equality."""
+    if len(text) <= 3 * _SAMPLE:
+        return (len(text), hash(text))
+    middle = len(text) // 2
+    return (len(text), hash(text[:_SAMPLE]), hash(text[middle : middle + _SAMPLE]), hash(text[-_SAMPLE:]))
+
 
 class DocumentCache:
     """A bounded LRU of work that depends only on a document (folded views, indexes, encodings).
 
-    Keyed by the text's content (hash, length, then equality on hit) plus a caller's key, so two requests
-    carrying the same document share it. ``max_bytes`` bounds the total estimated size; the oldest
+    Keyed by the text's content (a sampled fingerprint, then full equality on a hit) plus a caller's key, so
+    two requests carrying the same document share it. ``max_bytes`` bounds the total estimated size; the oldest
     entries go first.
     """
 
     def __init__(self, max_bytes: int = 512 * 2**20) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[int, int, Hashable], tuple[str, Any, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple[tuple[int, ...], Hashable], tuple[str, Any, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -289,7 +312,7 @@ class DocumentCache:
 
     def get(self, text: str, key: Hashable, build: Callable[[], T], nbytes: Callable[[T], int]) -> T:
         """Return the cached value for ``(text, key)``, building (and storing) it on a miss."""
-        ckey = (hash(text), len(text), key)
+        ckey = (_fingerprint(text), key)
         with self._lock:
             entry = self._entries.get(ckey)
             if entry is not None and (entry[0] is text or entry[0] == text):

@@ -217,14 +217,16 @@ def select(
     if overlaps == "allow":
         return sorted(kept, key=lambda c: (c.start, c.end, c.label))
     if overlaps == "leftmost-longest":
-        order = sorted(kept, key=lambda c: (c.start, -c.end, -c.score, c.label))
-    elif overlaps == "best-score":
-        order = sorted(kept, key=lambda c: (-c.score, c.distance, c.start, -c.end, c.label))
-    else:
+        out, last_end = [], -1
+        for c in sorted(kept, key=lambda c: (c.start, -c.end, -c.score, c.label)):
+            if c.start >= last_end:
+                out.append(c)
+                last_end = c.end
+        return out
+    if overlaps != "best-score":
         raise OptionError(f"unknown overlap policy {overlaps!r}; choose one of {', '.join(OVERLAP_POLICIES)}")
-    taken = _Blocked()
-    out = []
-    for c in order:
+    taken, out = _Blocked(), []
+    for c in sorted(kept, key=lambda c: (-c.score, c.distance, c.start, -c.end, c.label)):
         if not taken.overlaps(c.start, c.end):
             k = bisect_left(taken.starts, c.start)
             taken.starts.insert(k, c.start)

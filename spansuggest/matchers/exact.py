@@ -87,6 +87,7 @@ class ExactMatcher(BaseMatcher):
         needles = list(by_needle)
         groups = [self._label_groups(by_needle[n]) for n in needles]
         original, whole_word = doc.original, self.options["whole_word"]
+        scored: dict[tuple[int, str], list[tuple[str, float, str]]] = {}  # (needle, surface) -> label, score, reason
         for nstart, nend, idx in find_all(doc.text, needles):
             span = doc.original_span(nstart, nend)
             if span is None:
@@ -98,9 +99,15 @@ class ExactMatcher(BaseMatcher):
             elif splits_grapheme(original, start, end):
                 continue
             surface = original[start:end]
-            for label, seed_surfaces in groups[idx]:
-                reason = max((reason_for(surface, s) for s in seed_surfaces), key=SCORES.__getitem__)
-                yield Suggestion(start, end, label, surface, SCORES[reason], self.name, reason)
+            labels = scored.get((idx, surface))
+            if labels is None:
+                labels = scored[idx, surface] = [
+                    (label, SCORES[reason], reason)
+                    for label, seed_surfaces in groups[idx]
+                    for reason in [max((reason_for(surface, s) for s in seed_surfaces), key=SCORES.__getitem__)]
+                ]
+            for label, score, reason in labels:
+                yield Suggestion(start, end, label, surface, score, self.name, reason)
 
     @staticmethod
     def _label_groups(seeds: Sequence[Seed]) -> list[tuple[str, list[str]]]:
