@@ -10,7 +10,7 @@ from importlib import import_module
 
 import click
 
-COMMANDS = ["serve", "match", "matchers"]
+COMMANDS = ["serve", "match", "matchers", "evaluate"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
