@@ -1,0 +1,203 @@
+"""Combining matchers: ``exact+fuzzy+transformer`` runs each part and merges their suggestions.
+
+Merge rules, in order:
+
+1. **Calibrate.** Each part's scores go through a monotone piecewise-linear map of that part (its
+   *calibration*: knots ``raw:calibrated``), so that scores of different matchers mean the same thing: the
+   share of such suggestions that are right. A part's map comes from the option ``<part>.calibration``,
+   else the part's ``CALIBRATION`` attribute (a plugin declares it next to its ``OPTIONS``), else
+   :data:`CALIBRATIONS` for the built-ins, else the identity.
+2. **Dedupe.** Suggestions of the same span and label become one: the best calibrated score (then the
+   smallest distance) keeps its reason, and ``matcher`` records every part that agreed, in the
+   combination's order (``"exact+fuzzy"``).
+3. **Overlap policy.** The combination's own ``overlaps`` option (default ``best-score``: where spans
+   overlap, the best calibrated score wins, so an exact hit beats a longer fuzzy one; ``allow`` keeps
+   overlaps, e.g. spans of different labels), applied by :func:`~.base.select` like every matcher.
+   Parts run with ``overlaps="allow"`` (when they declare it) so the merge sees every candidate.
+
+Options address the parts by prefix: ``exact.case_sensitive=false`` goes to the part ``exact`` only; an
+unprefixed key goes to the combination when it declares it (``overlaps``) and otherwise to every part
+that declares it (``case_sensitive=false`` reaches ``exact`` and ``fuzzy``). Unknown keys are an
+:class:`~.base.OptionError` when the matcher is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ..types import Selection, Suggestion
+from . import COMBINE, UnknownMatcherError, declared_options, get_factory
+from .base import Matcher, Option, OptionError, overlap_option, resolve_seeds, select
+
+__all__ = ["CombinedMatcher", "Combination", "Calibration", "CALIBRATIONS"]
+
+Knots = tuple[tuple[float, float], ...]
+
+CALIBRATIONS: dict[str, str] = {"exact": "0:0,0.8:0.79,0.9:0.84,1:0.88"}
+"""Default calibrations of built-in matchers: raw score -> precision of the matcher's suggestions at that
+score, pooled over the four gold corpora with the corpora README's seed protocol (see
+``docs/writing-a-matcher.md``). A matcher missing here keeps its raw scores unless it declares its own."""
+
+IDENTITY = "0:0,1:1"
+
+
+class Calibration:
+    """A monotone piecewise-linear map of scores in [0, 1], parsed from knots ``"raw:cal,raw:cal,..."``."""
+
+    def __init__(self, knots: str) -> None:
+        try:
+            pairs = [tuple(float(x) for x in knot.split(":")) for knot in knots.split(",")]
+        except ValueError:
+            pairs = []
+        xs, ys = [p[0] for p in pairs], [p[-1] for p in pairs]
+        ok = (
+            pairs
+            and all(len(p) == 2 for p in pairs)
+            and all(0.0 <= v <= 1.0 for v in xs + ys)
+            and all(a < b for a, b in zip(xs, xs[1:]))
+            and all(a <= b for a, b in zip(ys, ys[1:]))
+        )
+        if not ok:
+            raise OptionError(
+                f"calibration {knots!r} must be knots raw:calibrated separated by commas, raw increasing, "
+                "calibrated non-decreasing, all in [0, 1] (e.g. '0:0,0.8:0.5,1:1')"
+            )
+        self.knots = knots
+        self.xs, self.ys = np.array(xs), np.array(ys)
+
+    def __call__(self, score: float) -> float:
+        """The calibrated score (constant beyond the first and last knots)."""
+        return float(np.interp(score, self.xs, self.ys))
+
+    def __repr__(self) -> str:
+        return f"Calibration({self.knots!r})"
+
+
+def default_calibration(name: str, part: Any) -> str:
+    """A part's calibration when none is given: its own declaration, the built-in table, or the identity."""
+    return getattr(part, "CALIBRATION", None) or CALIBRATIONS.get(name, IDENTITY)
+
+
+class CombinedMatcher:
+    """Several matchers run on the same input; their suggestions calibrated, deduped and merged.
+
+    ``parts`` are matcher instances, by name (a sequence is named by each part's ``name``); ``calibrations`` maps a part's name to
+    knots (see :class:`Calibration`); the rest is the module's merge rules.
+    """
+
+    def __init__(
+        self,
+        parts: Sequence[Matcher] | Mapping[str, Matcher],
+        *,
+        overlaps: str = "best-score",
+        calibrations: Mapping[str, str] | None = None,
+    ) -> None:
+        named = dict(parts) if isinstance(parts, Mapping) else {part.name: part for part in parts}
+        names = list(named)
+        if len(names) < 2 or len(names) != len(parts):
+            raise OptionError(f"a combination needs two or more different matchers; got {', '.join(names) or 'none'}")
+        calibrations = dict(calibrations or {})
+        stray = sorted(set(calibrations) - set(names))
+        if stray:
+            raise OptionError(f"calibration given for {', '.join(stray)}, which is not a part of {'+'.join(names)}")
+        for name, part in named.items():
+            if not isinstance(part, Matcher):
+                raise OptionError(f"part {name!r} is a {type(part).__name__}, not a matcher")
+        self.parts: Mapping[str, Matcher] = MappingProxyType(named)
+        self.name = COMBINE.join(names)
+        self.overlaps = overlap_option("best-score").coerce(overlaps)
+        self.calibrations = {
+            name: Calibration(calibrations.get(name) or default_calibration(name, part))
+            for name, part in named.items()
+        }
+        options: dict[str, Any] = {"overlaps": self.overlaps}
+        for name, part in named.items():
+            options.update({f"{name}.{key}": value for key, value in part.options.items()})
+            options[f"{name}.calibration"] = self.calibrations[name].knots
+        self.options: Mapping[str, Any] = MappingProxyType(options)
+
+    def match(
+        self, text: str, selections: Sequence[Selection], *, exclude: Iterable[tuple[int, int]] = ()
+    ) -> list[Suggestion]:
+        """Every part's suggestions, calibrated and merged (see the module's rules)."""
+        seeds = resolve_seeds(text, selections)
+        if not seeds:
+            return []
+        exclude = [tuple(x) for x in exclude]
+        merged: dict[tuple[int, int, str], tuple[Suggestion, list[str]]] = {}
+        for name, part in self.parts.items():
+            calibrate = self.calibrations[name]
+            for s in part.match(text, selections, exclude=exclude):
+                s = s._replace(score=calibrate(s.score))
+                key = (s.start, s.end, s.label)
+                best, agreed = merged.get(key, (s, []))
+                if (s.score, -s.distance) > (best.score, -best.distance):
+                    best = s
+                merged[key] = (best, agreed + [name])
+        candidates = (best._replace(matcher=COMBINE.join(agreed)) for best, agreed in merged.values())
+        return select(candidates, seeds=seeds, exclude=exclude, overlaps=self.overlaps)
+
+    def __repr__(self) -> str:
+        return f"CombinedMatcher({dict(self.parts)!r}, overlaps={self.overlaps!r})"
+
+
+class Combination:
+    """The factory the registry returns for ``a+b``: declares the options it accepts and builds the parts."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        joined = COMBINE.join(names)
+        if any(not n for n in names):
+            raise UnknownMatcherError(f"empty matcher name in {joined!r}")
+        if len(set(names)) != len(names) or len(names) < 2:
+            raise UnknownMatcherError(f"a combination needs two or more different matchers: {joined!r}")
+        self.names = tuple(names)
+        self.factories: dict[str, Callable[..., Matcher]] = {n: get_factory(n) for n in names}
+        own = (overlap_option("best-score"),)
+        shared: dict[str, Option] = {}
+        prefixed: list[Option] = []
+        for name, factory in self.factories.items():
+            for opt in declared_options(factory):
+                shared.setdefault(opt.name, replace(opt, default=None, help=f"{opt.help} (to every part declaring it)"))
+                default = "allow" if opt.name == "overlaps" else opt.default
+                prefixed.append(replace(opt, name=f"{name}.{opt.name}", default=default))
+            prefixed.append(
+                Option(f"{name}.calibration", str, None, f"score map of {name}, knots raw:calibrated (e.g. 0:0,1:1)")
+            )
+        own_names = {o.name for o in own}
+        self.OPTIONS = own + tuple(o for o in shared.values() if o.name not in own_names) + tuple(prefixed)
+
+    def __call__(self, **options: Any) -> CombinedMatcher:
+        """Route options to the parts (prefixed) or every part declaring them (unprefixed), then build."""
+        own: dict[str, Any] = {}
+        per_part: dict[str, dict[str, Any]] = {name: {} for name in self.names}
+        calibrations: dict[str, str] = {}
+        for key, value in options.items():
+            prefix, dot, option = key.partition(".")
+            if dot:
+                if prefix not in per_part:
+                    raise OptionError(f"option {key!r} names no part of {'+'.join(self.names)}")
+                if option == "calibration":
+                    calibrations[prefix] = value
+                else:
+                    per_part[prefix][option] = value
+            elif key == "overlaps":
+                own[key] = value
+            else:
+                takers = [n for n, f in self.factories.items() if key in {o.name for o in declared_options(f)}]
+                if not takers:
+                    known = ", ".join(o.name for o in self.OPTIONS)
+                    raise OptionError(f"{'+'.join(self.names)} has no option {key!r} (options: {known})")
+                for name in takers:
+                    per_part[name].setdefault(key, value)
+        parts = {}
+        for name, factory in self.factories.items():
+            part_options = per_part[name]
+            if "overlaps" in {o.name for o in declared_options(factory)}:
+                part_options.setdefault("overlaps", "allow")
+            parts[name] = factory(**part_options)
+        return CombinedMatcher(parts, calibrations=calibrations, **own)
