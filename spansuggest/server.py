@@ -1,0 +1,231 @@
+"""The Label Studio ML backend over HTTP: a thin Flask shell around :func:`spansuggest.labelstudio.predict`.
+
+Routes: ``GET /`` and ``/health``, ``POST /setup``, ``POST /predict``, ``POST /webhook``, ``GET /versions``
+and ``GET /metrics`` (Prometheus). Every reply is JSON except ``/metrics``, errors included; user input
+never causes a 500. Optional Basic auth covers every route.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from werkzeug.exceptions import HTTPException
+
+from . import __version__, labelstudio
+from .matchers.base import Matcher
+from .text import DocumentCache, default_cache
+
+__all__ = ["ServerMetrics", "create_app"]
+
+log = logging.getLogger(__name__)
+
+AUTH_ENV = ("BASIC_AUTH_USER", "BASIC_AUTH_PASS")
+
+
+class _CacheCollector:
+    """Reads the document cache's counters at scrape time (they live in the text layer, not in this app)."""
+
+    def __init__(self, cache: DocumentCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "spansuggest_document_cache_hits", "Document-cache lookups answered from the cache", value=self.cache.hits
+        )
+        yield CounterMetricFamily(
+            "spansuggest_document_cache_misses", "Document-cache lookups that built the value", value=self.cache.misses
+        )
+        yield GaugeMetricFamily(
+            "spansuggest_document_cache_entries", "Entries in the document cache", value=len(self.cache)
+        )
+
+
+class ServerMetrics:
+    """The Prometheus metrics of one app, in their own registry (several apps never share counters)."""
+
+    def __init__(self, cache: DocumentCache = default_cache) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "spansuggest_requests",
+            "HTTP requests by route, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "spansuggest_request_seconds", "Time spent answering a request, by route", ["route"], registry=self.registry
+        )
+        self.seeds = Counter(
+            "spansuggest_seeds", "Seeds read from interactive /predict contexts", registry=self.registry
+        )
+        self.suggestions = Counter(
+            "spansuggest_suggestions", "Suggested regions returned by /predict", registry=self.registry
+        )
+        self.registry.register(_CacheCollector(cache))
+
+    def render(self) -> bytes:
+        """The metrics in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+def _error(status: int, message: str) -> Response:
+    """A JSON error reply: ``{"error": message, "status": status}``."""
+    response = jsonify(error=message, status=status)
+    response.status_code = status
+    return response
+
+
+def _credentials_from_env() -> tuple[str, str] | None:
+    """``(BASIC_AUTH_USER, BASIC_AUTH_PASS)`` when both are set and non-empty, else ``None`` (no auth)."""
+    user, password = (os.environ.get(name, "") for name in AUTH_ENV)
+    return (user, password) if user and password else None
+
+
+def _same(given: str | None, expected: str) -> bool:
+    """Constant-time string comparison."""
+    return hmac.compare_digest(
+        (given or "").encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
+def _json_body() -> Any:
+    """The request body parsed as JSON; :class:`RequestError` when it is not JSON."""
+    if not request.is_json:
+        raise labelstudio.RequestError("the body must be JSON sent with Content-Type: application/json")
+    try:
+        return json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError) as exc:
+        raise labelstudio.RequestError(f"the body is not valid JSON: {exc}") from None
+
+
+def _json_body_or_none() -> Any:
+    """The request body parsed as JSON, or ``None`` whatever is wrong with it (for routes that must not fail)."""
+    try:
+        return _json_body()
+    except (labelstudio.RequestError, HTTPException):
+        return None
+
+
+def create_app(
+    matcher: Matcher,
+    *,
+    model_version: str | None = None,
+    max_content_length: int = 64 * 2**20,
+    basic_auth: tuple[str, str] | None = None,
+) -> Flask:
+    """The ML backend app serving ``matcher``.
+
+    ``model_version`` defaults to :func:`~spansuggest.labelstudio.model_version_for` the matcher.
+    ``basic_auth`` is ``(user, password)``; when ``None`` it is read from ``BASIC_AUTH_USER`` and
+    ``BASIC_AUTH_PASS`` and enforced only when both are set. Bodies over ``max_content_length`` bytes get 413.
+    """
+    version = model_version or labelstudio.model_version_for(matcher)
+    credentials = basic_auth if basic_auth is not None else _credentials_from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = max_content_length
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    metrics = ServerMetrics()
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.started = time.perf_counter()
+
+    @app.before_request
+    def _check_auth() -> Response | None:
+        if credentials is None:
+            return None
+        auth = request.authorization
+        user_ok = _same(auth.username if auth else None, credentials[0])
+        pass_ok = _same(auth.password if auth else None, credentials[1])
+        if auth is not None and auth.type == "basic" and user_ok and pass_ok:
+            return None
+        response = _error(401, "authentication required: send the backend's Basic auth credentials")
+        response.headers["WWW-Authenticate"] = 'Basic realm="Login required"'
+        return response
+
+    @app.after_request
+    def _count(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+        if "started" in g:
+            metrics.latency.labels(route).observe(time.perf_counter() - g.started)
+        return response
+
+    @app.errorhandler(labelstudio.RequestError)
+    @app.errorhandler(labelstudio.LabelConfigError)
+    def _bad_request(exc: ValueError) -> Response:
+        log.info("%s %s -> 400: %s", request.method, request.path, exc)
+        return _error(400, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        response = exc.get_response()
+        response.data = json.dumps({"error": exc.description or exc.name, "status": exc.code})
+        response.content_type = "application/json"
+        return response
+
+    @app.errorhandler(Exception)
+    def _internal_error(exc: Exception) -> Response:
+        log.exception("%s %s failed", request.method, request.path)
+        return _error(500, f"internal error: {type(exc).__name__}")
+
+    def health() -> Response:
+        return jsonify(
+            status="UP",
+            model_class=f"spansuggest:{matcher.name}",
+            model_version=version,
+            spansuggest_version=__version__,
+        )
+
+    app.add_url_rule("/", "index", health)
+    app.add_url_rule("/health", "health", health)
+
+    @app.post("/setup")
+    def setup() -> Response:
+        body = _json_body_or_none()
+        project = body.get("project") if isinstance(body, dict) else None
+        log.debug("setup for project %r", project)
+        return jsonify(model_version=version)
+
+    @app.post("/predict")
+    def predict() -> Response:
+        body = _json_body()
+        started = time.perf_counter()
+        outcome = labelstudio.predict(body, matcher, version)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        ids = outcome.task_ids
+        log.info(
+            "predict task=%s seeds=%d suggestions=%d ms=%.1f",
+            ids[0] if len(ids) == 1 else f"{len(ids)} tasks {ids[:5]}",
+            outcome.seeds,
+            outcome.suggestions,
+            elapsed_ms,
+        )
+        metrics.seeds.inc(outcome.seeds)
+        metrics.suggestions.inc(outcome.suggestions)
+        return jsonify(results=outcome.results)
+
+    @app.post("/webhook")
+    def webhook() -> Response:
+        body = _json_body_or_none()
+        action = body.get("action") if isinstance(body, dict) else None
+        log.debug("webhook %r", action)
+        return jsonify(status="ok", action=action if isinstance(action, str) else None)
+
+    @app.get("/versions")
+    def versions() -> Response:
+        return jsonify(versions=[version])
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.render(), content_type=CONTENT_TYPE_LATEST)
+
+    return app

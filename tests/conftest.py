@@ -1,0 +1,113 @@
+"""Shared fixtures: Label Studio captures from ``../shared``, request-body builders and server clients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+CAPTURES = SHARED / "label-studio-captures"
+
+LS_CONFIG = (
+    '<View><Labels name="label" toName="text" smart="true"><Label value="PER"/><Label value="ORG"/></Labels>'
+    '<Text name="text" value="$text"/></View>'
+)
+"""The label config of the captures (and of protocol §7, which uses the same pair of names)."""
+
+
+@pytest.fixture
+def capture() -> Callable[[str], dict[str, Any]]:
+    """Load a capture file by name from ``../shared/label-studio-captures/``; skip when it is absent."""
+
+    def load(name: str) -> dict[str, Any]:
+        path = CAPTURES / name
+        if not path.is_file():
+            pytest.skip(f"capture {name} not found in {CAPTURES} (the shared folder is absent)")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    return load
+
+
+@pytest.fixture
+def labels_item() -> Callable[..., dict[str, Any]]:
+    """Build one region result item the way the Label Studio UI serializes it."""
+
+    def build(
+        start: Any,
+        end: Any,
+        labels: Any = ("PER",),
+        *,
+        text: str | None = None,
+        id: str = "Ab3dE5gH1j",
+        from_name: str = "label",
+        to_name: str = "text",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        value: dict[str, Any] = {
+            "start": start,
+            "end": end,
+            "labels": list(labels) if isinstance(labels, tuple) else labels,
+        }
+        if text is not None:
+            value["text"] = text
+        item = {
+            "value": value,
+            "id": id,
+            "from_name": from_name,
+            "to_name": to_name,
+            "type": "labels",
+            "origin": "manual",
+        }
+        item.update(extra)
+        return item
+
+    return build
+
+
+@pytest.fixture
+def predict_body() -> Callable[..., dict[str, Any]]:
+    """Build a ``/predict`` body for one task: interactive when ``context`` is a list of items, batch when None."""
+
+    def build(
+        text: Any,
+        context: list[Any] | None,
+        *,
+        config: Any = LS_CONFIG,
+        annotations: list[Any] | None = None,
+        drafts: list[Any] | None = None,
+        data: Any = None,
+        task_id: int = 7,
+    ) -> dict[str, Any]:
+        task = {
+            "id": task_id,
+            "annotations": annotations or [],
+            "drafts": drafts or [],
+            "predictions": [],
+            "data": {"text": text} if data is None else data,
+            "meta": {},
+            "project": 1,
+        }
+        return {
+            "tasks": [task],
+            "project": "1.1796416421",
+            "label_config": config,
+            "params": {"login": None, "password": None, "context": None if context is None else {"result": context}},
+        }
+
+    return build
+
+
+@pytest.fixture
+def make_client() -> Callable[..., Any]:
+    """A Flask test client of :func:`spansuggest.server.create_app` (the exact matcher unless one is given)."""
+    from spansuggest import get_matcher
+    from spansuggest.server import create_app
+
+    def build(matcher: Any = None, **kwargs: Any) -> Any:
+        return create_app(matcher or get_matcher("exact"), **kwargs).test_client()
+
+    return build
