@@ -81,8 +81,11 @@ class ExactMatcher(BaseMatcher):
     def candidates(self, doc: NormalizedText, seeds: Sequence[Seed]) -> Iterator[Suggestion]:
         """Every occurrence of every seed in the folded document, mapped back to original offsets."""
         by_needle: dict[str, list[Seed]] = {}
+        folded: dict[str, str] = {}  # Label Studio resends every accepted region: fold each surface once
         for seed in seeds:
-            needle = fold(seed.surface, doc.folding)
+            needle = folded.get(seed.surface)
+            if needle is None:
+                needle = folded[seed.surface] = fold(seed.surface, doc.folding)
             by_needle.setdefault(needle, []).append(seed)
         needles = list(by_needle)
         groups = [self._label_groups(by_needle[n]) for n in needles]
@@ -111,8 +114,8 @@ class ExactMatcher(BaseMatcher):
 
     @staticmethod
     def _label_groups(seeds: Sequence[Seed]) -> list[tuple[str, list[str]]]:
-        """The seeds sharing one folded needle, grouped by label (first-seen order)."""
-        groups: dict[str, list[str]] = {}
+        """The distinct seed surfaces sharing one folded needle, grouped by label (first-seen order)."""
+        groups: dict[str, dict[str, None]] = {}
         for seed in seeds:
-            groups.setdefault(seed.label, []).append(seed.surface)
-        return list(groups.items())
+            groups.setdefault(seed.label, {})[seed.surface] = None
+        return [(label, list(surfaces)) for label, surfaces in groups.items()]
