@@ -45,12 +45,12 @@ from .matchers.base import Matcher
 from .types import Selection, Suggestion
 
 __all__ = [
+    "FIRST_SEED",
     "SEED_CHOICES",
     "DocumentOutcome",
     "GoldDocument",
     "GoldFormatError",
     "GoldSpan",
-    "FIRST_SEED",
     "Protocol",
     "Report",
     "Scores",

@@ -227,9 +227,10 @@ def summary_rows(reports: Mapping[str, Report | SessionReport]) -> tuple[list[st
         header.insert(1, "matcher")
     labels = sorted({label for r in reports.values() for label in r.labels})
     rows = []
-    for name in labels + ["overall (micro)"] + ([] if session else ["macro (mean of labels)"]):
+    totals = ["overall"] if session else ["overall (micro)", "macro (mean of labels)"]
+    for name in labels + totals:
         for matcher, r in reports.items():
-            if name == "overall (micro)":
+            if name.startswith("overall"):
                 s = r.overall
             elif name.startswith("macro"):
                 s = r.macro  # type: ignore[union-attr]

@@ -177,7 +177,9 @@ def test_cli_session_reports_clicks_with_and_without_the_matcher():
     body = json.loads(run(GOLD, "--session", "--json"))
     assert body["overall"] == {"mentions": 11, "clicks": 8, "clicks_saved": 3, "manual": 7, "accepted": 4, "deleted": 1}
     assert body["calls"] == 7
-    assert run(GOLD, "--session").splitlines()[0].split()[:4] == ["label", "mentions", "clicks", "saved"]
+    table = run(GOLD, "--session").splitlines()
+    assert table[0].split()[:4] == ["label", "mentions", "clicks", "saved"]
+    assert table[-1].split() == ["overall", "11", "8", "3", "27.3", "7", "4", "1"]
 
 
 def test_cli_random_seeds_are_reproducible():
