@@ -92,3 +92,18 @@ def test_registry_infos_list_broken_plugins_beside_working_ones(plugin_dir: Path
 def test_registry_unknown_name_lists_alternatives() -> None:
     with pytest.raises(UnknownMatcherError, match=r"no matcher named 'nope'; available: .*exact"):
         get_matcher("nope")
+
+
+def test_registry_cli_lists_versions_packages_options_and_broken(plugin_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from spansuggest.cli.matchers import matchers
+
+    install_fake_plugin(plugin_dir, "broken_plugin", {"broken": "no_such_module_xyz:Matcher"})
+    result = CliRunner().invoke(matchers)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[lines.index("broken  (broken_plugin 0.0.0)") + 1].startswith("  BROKEN: matcher plugin 'broken'")
+    assert "exact  (spansuggest 0.1.0)" in lines
+    assert "  case_sensitive (bool, default True): match case exactly (off: full Unicode case folding)" in lines
+    assert any(line.startswith("  overlaps (str, default 'leftmost-longest', one of leftmost-longest") for line in lines)

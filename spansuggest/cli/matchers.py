@@ -12,8 +12,12 @@ def describe(opt: Option) -> str:
     extra = [f"default {opt.default!r}"]
     if opt.choices:
         extra.append("one of " + " | ".join(map(str, opt.choices)))
-    if opt.min is not None or opt.max is not None:
+    if opt.min is not None and opt.max is not None:
         extra.append(f"in [{opt.min}, {opt.max}]")
+    elif opt.min is not None:
+        extra.append(f">= {opt.min}")
+    elif opt.max is not None:
+        extra.append(f"<= {opt.max}")
     return f"{opt.name} ({opt.type.__name__}, {', '.join(extra)}): {opt.help}"
 
 
