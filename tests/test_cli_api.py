@@ -200,3 +200,10 @@ def test_readme_documents_exact_options() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for option in declared_options(get_factory("exact")):
         assert f"`{option.name}`" in readme and f"`--{option.name.replace('_', '-')}`" in readme
+
+
+def test_options_command_option_values_are_not_matcher_flags(tmp_path: Path) -> None:
+    path = tmp_path / "flags.txt"
+    path.write_text("use --whole-word here, and --whole-word there", encoding="utf-8")
+    out = lines(run("match", str(path), "--text", "--whole-word", "--label", "FLAG"))
+    assert [(o["start"], o["text"]) for o in out] == [(4, "--whole-word"), (27, "--whole-word")]

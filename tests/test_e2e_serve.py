@@ -162,5 +162,5 @@ def test_serve_logs_matcher_and_stops_on_sigterm(tmp_path: Path) -> None:
         code = srv.stop()
     log = srv.log.read_text()
     assert code == 0, log
-    assert "serving matcher exact (options: case_sensitive=False," in log
+    assert "starting: matcher exact (options: case_sensitive=False," in log
     assert f"http://127.0.0.1:{srv.port}" in log

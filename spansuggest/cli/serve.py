@@ -36,7 +36,7 @@ def serve(matcher: Matcher, host: str, port: int, log_level: str) -> None:
     options = ", ".join(f"{k}={v!r}" for k, v in matcher.options.items()) or "none"
     shown = f"[{host}]" if ":" in host else host
     local = f" (from this machine: http://localhost:{port})" if host in ("0.0.0.0", "::") else ""
-    log.info("serving matcher %s (options: %s) at http://%s:%d%s", matcher.name, options, shown, port, local)
+    log.info("starting: matcher %s (options: %s) at http://%s:%d%s", matcher.name, options, shown, port, local)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # werkzeug stops cleanly on KeyboardInterrupt
     run_simple(host, port, app, threaded=True)
     log.info("stopped")
