@@ -10,7 +10,7 @@ from importlib import import_module
 
 import click
 
-COMMANDS = ["serve", "match", "matchers", "evaluate"]
+COMMANDS = ["serve", "match", "matchers", "evaluate", "annotate"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
