@@ -39,6 +39,7 @@ __all__ = [
     "is_mark",
     "is_whole_word",
     "splits_grapheme",
+    "cuts_grapheme",
     "default_cache",
 ]
 
@@ -80,13 +81,40 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_" or is_mark(ch)
 
 
+def _is_regional(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
+def cuts_grapheme(text: str, pos: int) -> bool:
+    """True when an edge at ``pos`` splits a user-perceived character.
+
+    That is: before a combining mark, a zero-width joiner or an emoji skin-tone modifier, after a zero-width
+    joiner (inside an emoji sequence), between CR and LF, or between the two regional indicators of a flag.
+    """
+    if pos <= 0 or pos >= len(text):
+        return False
+    ch, before = text[pos], text[pos - 1]
+    if ch < "\u0300" and before not in "\r\u200d":
+        return False
+    if is_mark(ch) or ch == "\u200d" or "\U0001f3fb" <= ch <= "\U0001f3ff" or before == "\u200d":
+        return True
+    if before == "\r":
+        return ch == "\n"
+    if _is_regional(ch) and _is_regional(before):
+        run = 0
+        while pos - run - 1 >= 0 and _is_regional(text[pos - run - 1]):
+            run += 1
+        return run % 2 == 1
+    return False
+
+
 def splits_grapheme(text: str, start: int, end: int) -> bool:
-    """True when ``[start, end)`` begins on a combining mark or ends right before one (half a character)."""
-    return (0 < start < len(text) and is_mark(text[start])) or (0 < end < len(text) and is_mark(text[end]))
+    """True when ``[start, end)`` begins or ends inside a user-perceived character (see :func:`cuts_grapheme`)."""
+    return cuts_grapheme(text, start) or cuts_grapheme(text, end)
 
 
 def is_whole_word(text: str, start: int, end: int) -> bool:
-    """True when the span does not cut a word of the original text.
+    """True when the span does not cut a word, nor a character, of the original text.
 
     A span edge that is a word character must not touch another word character outside the span; an edge
     that is punctuation or space needs nothing (unlike regex ``\\b``, so ``C++`` and ``(TM)`` match as
@@ -96,11 +124,9 @@ def is_whole_word(text: str, start: int, end: int) -> bool:
         return False
     if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
         return False
-    if end < len(text):
-        after = text[end]
-        if is_word_char(after) and (is_mark(after) or is_word_char(text[end - 1])):
-            return False
-    return not (start > 0 and is_mark(text[start]))
+    if end < len(text) and is_word_char(text[end]) and is_word_char(text[end - 1]):
+        return False
+    return not splits_grapheme(text, start, end)
 
 
 def _fold_segment(segment: str, folding: Folding) -> str:

@@ -16,6 +16,7 @@ from spansuggest.text import (
     fold,
     is_mark,
     is_whole_word,
+    splits_grapheme,
     view,
 )
 from tests.hostile import hostile_text
@@ -123,6 +124,11 @@ def test_view_lone_surrogate_is_kept() -> None:
         ("snake_case", (0, 5), False),
         ("Apple's", (0, 5), True),
         ("x", (0, 0), False),
+        ("a\r\nb", (0, 2), False),
+        ("🇨🇭🇫🇷", (2, 4), True),
+        ("🇨🇭🇫🇷", (1, 3), False),
+        ("👩\u200d👩\u200d👧 x", (0, 1), False),
+        ("👍🏽 ok", (0, 1), False),
     ],
 )
 def test_is_whole_word_cases(text: str, span: tuple[int, int], whole: bool) -> None:
@@ -142,8 +148,8 @@ def test_is_whole_word_agrees_with_regex_on_word_edges(text: str, data: st.DataO
     word = re.compile(r"\w")
     if not (word.match(text[start]) and word.match(text[end - 1])):
         return
-    if any(is_mark(c) for c in text):
-        return  # marks are word characters here (never split a character), not in `re`
+    if any(is_mark(c) for c in text) or splits_grapheme(text, start, end):
+        return  # marks are word characters here, and a character is never split: neither holds in `re`
     at_boundary = re.compile(r"\b").match
     expected = bool(at_boundary(text, start)) and bool(at_boundary(text, end))
     assert is_whole_word(text, start, end) is expected
