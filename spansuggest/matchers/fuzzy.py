@@ -124,28 +124,6 @@ def _edge_masks(classes: np.ndarray, first_is_word: bool, last_is_word: bool, wh
     return starts, ends
 
 
-_ZWJ = "\u200d"
-
-
-def _is_regional(ch: str) -> bool:
-    return "\U0001f1e6" <= ch <= "\U0001f1ff"
-
-
-def _cuts_joined(text: str, pos: int) -> bool:
-    """True when ``pos`` is inside a zero-width-joined emoji sequence or between the two halves of a flag.
-
-    ``text.splits_grapheme`` covers combining marks only; an edit can move a fuzzy edge next to a joiner.
-    """
-    if not 0 < pos < len(text):
-        return False
-    if _ZWJ in (text[pos - 1], text[pos]):
-        return True
-    run = 0
-    while pos - run > 0 and _is_regional(text[pos - run - 1]):
-        run += 1
-    return run % 2 == 1 and _is_regional(text[pos])
-
-
 class PieceIndex:
     """The literal index of one folded document: where each piece searched so far occurs (filled lazily).
 
@@ -301,7 +279,7 @@ class FuzzyMatcher(BaseMatcher):
     @staticmethod
     def _edges_ok(text: str, start: int, end: int, first_is_word: bool, last_is_word: bool, whole_word: bool) -> bool:
         """The edge rules, decided on the original text (see the module docstring)."""
-        if text[start].isspace() or text[end - 1].isspace() or _cuts_joined(text, start) or _cuts_joined(text, end):
+        if text[start].isspace() or text[end - 1].isspace():
             return False
         if not whole_word:
             return not splits_grapheme(text, start, end)
