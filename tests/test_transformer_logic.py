@@ -1,0 +1,146 @@
+"""Transformer matcher internals: windowing, pooling, candidates, caching, the size budget (tiny random BERT)."""
+
+from __future__ import annotations
+
+import logging
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from spansuggest import Selection  # noqa: E402
+from spansuggest.matchers.base import resolve_seeds  # noqa: E402
+from spansuggest.encoder import Encoder, _windows, capitalised_runs, load_encoder, run_spans  # noqa: E402
+from spansuggest.matchers.transformer import TransformerMatcher  # noqa: E402
+
+TEXT = (
+    "Sherlock Holmes lit his pipe in London. Later, Irene Adler sang at the opera, and Dr. Watson read "
+    "the paper in Baker Street. The Bank of England was closed. Holmes smiled; Mr. Holmes's brother did not."
+)
+
+
+def build_tiny_model(where: Path, tagger: bool = False) -> Path:
+    """Save a tiny random BERT (character-level WordPiece vocabulary) as a local model directory."""
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + list(string.ascii_lowercase + string.digits + string.punctuation)
+    vocab += ["##" + c for c in string.ascii_lowercase + string.digits]
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    tokenizer = transformers.BertTokenizerFast(vocab_file=str(where / "vocab.txt"), model_max_length=64)
+    labels = {0: "O", 1: "B-PER", 2: "I-PER"}
+    config = transformers.BertConfig(
+        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=4, num_attention_heads=2, intermediate_size=32,
+        max_position_embeddings=64, id2label=labels, label2id={v: k for k, v in labels.items()},
+    )
+    transformers.set_seed(0)
+    model = transformers.BertForTokenClassification(config) if tagger else transformers.BertModel(config)
+    model.save_pretrained(where)
+    tokenizer.save_pretrained(where)
+    return where
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(build_tiny_model(tmp_path_factory.mktemp("tiny-bert")))
+
+
+@pytest.fixture(scope="session")
+def tiny_tagger(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(build_tiny_model(tmp_path_factory.mktemp("tiny-ner"), tagger=True))
+
+
+@given(st.integers(0, 300), st.integers(1, 40), st.integers(1, 40))
+def test_windows_give_every_token_to_one_window(n: int, content: int, stride: int) -> None:
+    stride = min(stride, content)
+    plan = _windows(n, content, stride)
+    kept = [i for _, _, ks, ke in plan for i in range(ks, ke)]
+    assert kept == list(range(n))
+    assert all(s <= ks <= ke <= e and e - s <= content for s, e, ks, ke in plan)
+
+
+def test_encoding_in_one_window_equals_a_plain_forward_pass(tiny_model: str) -> None:
+    enc = load_encoder(tiny_model)
+    text = "holmes met watson"
+    ids, _, _ = enc.tokens(text)
+    got = enc.encode(text, window=64, stride=64, layer=-1, bf16=False)
+    import torch
+
+    with torch.inference_mode():
+        ref = enc.model(input_ids=torch.tensor([[2] + ids + [3]])).last_hidden_state[0, 1:-1].numpy()
+    np.testing.assert_allclose(got.vectors[:-1], ref, atol=2e-3)
+
+
+def test_encoding_windows_cover_a_long_text(tiny_model: str) -> None:
+    enc = load_encoder(tiny_model)
+    text = TEXT * 3
+    got = enc.encode(text, offset=7, window=16, stride=10, bf16=False)
+    n = len(got.starts)
+    assert n > 3 * 16 and np.all(np.abs(got.vectors[:n]).sum(1) > 0) and not got.vectors[n].any()
+    assert np.all(np.diff(got.starts) > 0) and got.starts[0] >= 7 and got.ends[-1] == len(text) + 7
+
+
+def test_span_vectors_mean_pool_the_tokens_they_touch(tiny_model: str) -> None:
+    got = load_encoder(tiny_model).encode(TEXT, window=24, stride=16, bf16=False)
+    last = len(TEXT)
+    spans = [(0, 8), (9, 15), (last - 3, last), (0, 1), (8, 9)]  # "(8, 9)" is a space: no token
+    vecs, ok = got.span_vectors(spans)
+    assert ok.tolist() == [True, True, True, True, False]
+    for (s, e), v in zip(spans[:4], vecs[:4]):
+        lo, hi = got.token_range(s, e)
+        np.testing.assert_allclose(v, got.vectors[lo:hi].astype(np.float32).mean(0), rtol=1e-5, atol=1e-6)
+
+
+def test_capitalised_runs_join_names_titles_and_connectors() -> None:
+    text = "Then Mr. Sherlock Holmes met Dr. Watson at the Bank of England. Holmes's hat and O'Brien."
+    runs = capitalised_runs(text)
+    spans = {text[s:e] for s, e in run_spans(runs, 1, 3)}
+    assert {"Mr. Sherlock Holmes", "Sherlock Holmes", "Dr. Watson", "Bank of England", "Holmes", "O'Brien"} <= spans
+    assert not {"the Bank", "of England", "Holmes's", "England. Holmes"} & spans
+    assert {text[s:e] for s, e in run_spans(runs, 3, 3)} == {"Then Mr. Sherlock", "Mr. Sherlock Holmes", "Bank of England"}
+
+
+def test_transformer_second_click_uses_the_cache(tiny_model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, window=16, stride=12)
+    calls = []
+    forward = Encoder._forward
+    monkeypatch.setattr(Encoder, "_forward", lambda self, *a: calls.append(1) or forward(self, *a))
+    first = m.match(TEXT, [Selection(0, 15, "PER")])
+    encoded = len(calls)
+    second = m.match(TEXT, [Selection(0, 15, "PER")])
+    assert encoded >= 1 and len(calls) == encoded and first == second and m.cache.hits >= 2
+
+
+def test_transformer_tagger_entities_are_the_candidates(tiny_tagger: str) -> None:
+    m = TransformerMatcher(model=tiny_tagger, threshold=0.0, overlaps="allow")
+    assert m.source == "model"
+    enc = m.encoding(TEXT, 0, len(TEXT))
+    entities = {(s, e) for s, e, _ in enc.entities}
+    assert entities and all(TEXT[s:e].strip() == TEXT[s:e] for s, e in entities)
+    out = m.match(TEXT, [Selection(0, 15, "PER")])
+    assert {(s.start, s.end) for s in out if s.reason == "similar"} <= entities
+
+
+def test_tagger_decodes_bio_tags_into_entities(tiny_tagger: str) -> None:
+    enc = load_encoder(tiny_tagger)
+    starts, ends = np.array([0, 2, 4, 6, 8, 10]), np.array([1, 3, 5, 7, 9, 11])
+    # O, B-PER, I-PER, B-PER, I-PER (not adjacent: gap of one space allowed), O
+    assert enc._entities(np.array([0, 1, 2, 1, 2, 0]), starts, ends, 100) == ((102, 105, "PER"), (106, 109, "PER"))
+    assert enc._entities(np.array([2, 2, 0, 2]), starts, ends, 0) == ((0, 3, "PER"), (6, 7, "PER"))
+
+
+def test_transformer_budget_logs_and_stays_near_the_seed(tiny_model: str, caplog: pytest.LogCaptureFixture) -> None:
+    text = TEXT * 30
+    seed_at = len(TEXT) * 20
+    seeds = [Selection(seed_at, seed_at + 15, "PER")]
+    m = TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, max_chars=1000)
+    with caplog.at_level(logging.WARNING, logger="spansuggest.transformer"):
+        out = m.match(text, seeds)
+    assert "exceeds max_chars=1000" in caplog.text
+    lo, hi = m.region(text, resolve_seeds(text, seeds))
+    assert out and hi - lo <= 1000 and lo <= seed_at < hi
+    assert all(lo <= s.start and s.end <= hi for s in out)
