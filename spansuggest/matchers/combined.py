@@ -78,8 +78,8 @@ class Calibration:
         self.xs, self.ys = np.array(xs), np.array(ys)
 
     def __call__(self, score: float) -> float:
-        """The calibrated score (constant beyond the first and last knots)."""
-        return float(np.interp(score, self.xs, self.ys))
+        """The calibrated score (constant beyond the first and last knots; rounded to 6 places)."""
+        return round(float(np.interp(score, self.xs, self.ys)), 6)
 
     def __repr__(self) -> str:
         return f"Calibration({self.knots!r})"
