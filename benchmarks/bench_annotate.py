@@ -58,9 +58,10 @@ def main() -> None:
     args = ap.parse_args()
     from dask.distributed import Client, LocalCluster
 
-    config = '<View><Labels name="label" toName="text"><Label value="X"/></Labels><Text name="text" value="$text"/></View>'
     with open(args.gold, encoding="utf-8") as gold:
         patterns = sorted({Pattern(e["label"], e["text"]) for line in gold for e in json.loads(line)["entities"]})
+    labels = "".join(f'<Label value="{label}"/>' for label in sorted({p.label for p in patterns}))
+    config = f'<View><Labels name="label" toName="text">{labels}</Labels><Text name="text" value="$text"/></View>'
     annotator = Annotator(parse_label_config(config), ExactMatcher(), patterns, "bench")
     lines = args.tasks.read_text(encoding="utf-8").splitlines()
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,6 +72,9 @@ def main() -> None:
         mb = os.path.getsize(path) / 1e6
         print(f"{mb:.1f} MB of tasks, {len(patterns):,} patterns")
         t_one, h_one = run(path, annotator)
+        with open(path, encoding="utf-8") as f:
+            first = json.loads(f.readline())
+        print(f"(first task: {len(annotator.predict(first)['result'])} suggestions)")
         print(f"single process          {t_one:7.2f} s  {mb / t_one:6.2f} MB/s")
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
         with cluster, Client(cluster) as client:

@@ -289,7 +289,7 @@ def annotate_dask(
     At most ``in_flight`` batches (default: four per worker thread) are submitted at once, so memory stays
     bounded on both sides.
     """
-    shipped = client.scatter(annotator, broadcast=True)
+    shipped = client.scatter(annotator, broadcast=True, hash=False)  # a key of its own: runs never share it
     limit = in_flight or max(2, 4 * sum(client.nthreads().values()))
     window: deque[tuple[list[Task], Any]] = deque()
 
