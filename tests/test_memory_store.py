@@ -134,6 +134,19 @@ def _writer(path: str, worker: int, count: int) -> None:
     store.close()
 
 
+def _forked_writer(store: PatternStore) -> None:
+    store.replace_annotation("1", "child", [LearnedSpan("label", "text", "PER", "child")])
+
+
+def test_memory_store_forked_worker_opens_own_connection(tmp_path: Path) -> None:
+    store = PatternStore(tmp_path / "m.sqlite3")  # the parent's connection exists before the fork
+    child = multiprocessing.get_context("fork").Process(target=_forked_writer, args=(store,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert [p.text for _, _, p in store.patterns("1")] == ["child"]
+
+
 def test_memory_store_several_writer_processes(tmp_path: Path) -> None:
     path = str(tmp_path / "m.sqlite3")
     PatternStore(path)
