@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ SEED = [Selection(0, 9, "ORG")]
 class Fixed:
     """A matcher that returns the same suggestions whatever it is asked (to test the merge alone)."""
 
-    options: dict[str, Any] = {}
+    options: Mapping[str, Any] = MappingProxyType({})
 
     def __init__(self, name: str, spans: Sequence[tuple[int, int, float]], label: str = "ORG") -> None:
         self.name, self.spans, self.label = name, spans, label

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -53,7 +54,7 @@ def test_conformance_combined_built_ins() -> None:
 class Broken:
     """A matcher that breaks one property on demand; everything else it does right (it is the exact matcher)."""
 
-    options: dict[str, Any] = {}
+    options: Mapping[str, Any] = MappingProxyType({})
 
     def __init__(self, flaw: str) -> None:
         self.name, self.flaw, self.inner = "broken", flaw, ExactMatcher(case_sensitive=False, whole_word=False)

@@ -29,21 +29,21 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
-    "get_matcher",
-    "get_factory",
-    "available_matchers",
-    "matcher_infos",
-    "register",
-    "declared_options",
-    "MatcherInfo",
-    "UnknownMatcherError",
-    "PluginError",
-    "ENTRY_POINT_GROUP",
     "COMBINE",
+    "ENTRY_POINT_GROUP",
     "BaseMatcher",
     "Matcher",
+    "MatcherInfo",
     "Option",
     "OptionError",
+    "PluginError",
+    "UnknownMatcherError",
+    "available_matchers",
+    "declared_options",
+    "get_factory",
+    "get_matcher",
+    "matcher_infos",
+    "register",
 ]
 
 ENTRY_POINT_GROUP = "spansuggest.matchers"

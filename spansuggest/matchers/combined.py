@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
@@ -34,7 +35,7 @@ from ..types import Selection, Suggestion
 from . import COMBINE, UnknownMatcherError, declared_options, get_factory
 from .base import Matcher, Option, OptionError, overlap_option, resolve_seeds, select
 
-__all__ = ["CombinedMatcher", "Combination", "Calibration", "CALIBRATIONS"]
+__all__ = ["CALIBRATIONS", "Calibration", "Combination", "CombinedMatcher"]
 
 Knots = tuple[tuple[float, float], ...]
 
@@ -66,8 +67,8 @@ class Calibration:
             pairs
             and all(len(p) == 2 for p in pairs)
             and all(0.0 <= v <= 1.0 for v in xs + ys)
-            and all(a < b for a, b in zip(xs, xs[1:]))
-            and all(a <= b for a, b in zip(ys, ys[1:]))
+            and all(a < b for a, b in pairwise(xs))
+            and all(a <= b for a, b in pairwise(ys))
         )
         if not ok:
             raise OptionError(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from acme_backend import MODEL_VERSION, AcronymMatcher, build_matcher, create_backend_app
 from acme_backend.acronyms import acronym
+
 from spansuggest.testing import check_matcher
 from spansuggest.types import Selection
 

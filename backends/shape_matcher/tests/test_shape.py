@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from shape_matcher import ShapeMatcher, shape_pattern
 
 from spansuggest.cli.matchers import matchers
 from spansuggest.matchers import get_matcher, matcher_infos
 from spansuggest.testing import check_matcher
 from spansuggest.types import Selection
-from shape_matcher import ShapeMatcher, shape_pattern
 
 TEXT = "Paid INV-2024-0193 and INV-2023-0007 (not INV-23-7, not inv-2024-0193) on 2024-03-01."
 

@@ -10,5 +10,5 @@ from __future__ import annotations
 from .acronyms import AcronymMatcher
 from .app import MODEL_VERSION, build_matcher, create_backend_app
 
-__all__ = ["AcronymMatcher", "MODEL_VERSION", "build_matcher", "create_backend_app"]
+__all__ = ["MODEL_VERSION", "AcronymMatcher", "build_matcher", "create_backend_app"]
 __version__ = "1.0.0"
