@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, NamedTuple
 
-from .labelstudio import Control, _known_ids, _to_result, saved_regions
+from .labelstudio import Control, known_ids, saved_regions, to_result
 from .matchers.base import Matcher
 from .matchers.exact import ExactMatcher
 from .matchers.gazetteer import Gazetteer, Pattern
@@ -58,7 +58,7 @@ class Annotator:
     def predict(self, task: Mapping[str, Any]) -> dict[str, Any]:
         """The prediction for one task (``{"model_version", "score", "result"}``)."""
         data = task.get("data")
-        taken = _known_ids([], task)
+        taken = known_ids([], task)
         results = []
         for control in self.controls:
             text = data.get(control.value_key) if isinstance(data, Mapping) else None
@@ -76,7 +76,7 @@ class Annotator:
                 exclude += [(s.start, s.end) for s in suggestions]
                 suggestions += self.matcher.match(text, seeds, exclude=exclude)
             for s in sorted(suggestions, key=lambda s: (s.start, s.end, s.label)):
-                result = _to_result(s, control, text, {}, taken)
+                result = to_result(s, control, text, {}, taken)
                 if result is not None:
                     results.append(result)
         score = sum(r["score"] for r in results) / len(results) if results else 0.0

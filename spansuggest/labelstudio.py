@@ -34,12 +34,14 @@ __all__ = [
     "Region",
     "RequestError",
     "empty_prediction",
+    "known_ids",
     "model_version_for",
     "parse_label_config",
     "predict",
     "read_region",
     "region_id",
     "saved_regions",
+    "to_result",
 ]
 
 log = logging.getLogger(__name__)
@@ -195,7 +197,7 @@ def region_id(from_name: str, to_name: str, start: int, end: int, label: str, *,
         salt += 1
 
 
-def _known_ids(items: Sequence[Any], task: Mapping[str, Any]) -> set[str]:
+def known_ids(items: Sequence[Any], task: Mapping[str, Any]) -> set[str]:
     """Every region id of the context and of the task's saved results: ids a suggestion must not take."""
     ids = set()
     for source in (items, _saved_items(task)):
@@ -278,7 +280,7 @@ def _read_seeds(items: Sequence[tuple[int, dict[str, Any]]], text: str, task_id:
     return seeds
 
 
-def _to_result(
+def to_result(
     s: Suggestion, control: Control, text: str, labels_of: Mapping[str, list[str]], taken: set[str]
 ) -> dict[str, Any] | None:
     """One Label Studio region result for a suggestion, or ``None`` (logged) when the matcher broke a rule."""
@@ -313,7 +315,7 @@ def _predict_task(
     task_id = task.get("id")
     data = task.get("data")
     skipped: Counter[str] = Counter()
-    taken = _known_ids(items, task)
+    taken = known_ids(items, task)
     results: list[dict[str, Any]] = []
     nseeds = 0
     for control, group in _group_context(items, controls, task_id, skipped).items():
@@ -339,7 +341,7 @@ def _predict_task(
             )
             continue
         for s in suggestions:
-            result = _to_result(s, control, text, seeds.labels_of, taken)
+            result = to_result(s, control, text, seeds.labels_of, taken)
             if result is not None:
                 results.append(result)
     if skipped:

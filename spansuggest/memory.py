@@ -38,12 +38,12 @@ from typing import Any, NamedTuple
 from .labelstudio import (
     Control,
     PredictOutcome,
-    _known_ids,
-    _to_result,
     empty_prediction,
+    known_ids,
     parse_label_config,
     read_region,
     saved_regions,
+    to_result,
 )
 from .matchers.base import Matcher
 from .matchers.exact import ExactMatcher
@@ -502,7 +502,7 @@ def predict_task(
     data = task.get("data")
     if not isinstance(data, Mapping):
         return empty_prediction(model_version)
-    taken = _known_ids([], task)
+    taken = known_ids([], task)
     results = []
     for control in controls:
         gazetteer = gazetteers.get((control.from_name, control.to_name))
@@ -513,7 +513,7 @@ def predict_task(
         for s in gazetteer.match(text, exclude=exclude):
             if (control.from_name, control.to_name, s.start, s.end) in rejected:
                 continue
-            result = _to_result(s, control, text, {}, taken)
+            result = to_result(s, control, text, {}, taken)
             if result is not None:
                 results.append(result)
     score = sum(r["score"] for r in results) / len(results) if results else 0.0

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import __version__, labelstudio
 from .matchers.base import Matcher
+from .memory import Memory
 from .text import DocumentCache, default_cache
 
 __all__ = ["ServerMetrics", "create_app"]
@@ -120,8 +121,13 @@ def create_app(
     model_version: str | None = None,
     max_content_length: int = 64 * 2**20,
     basic_auth: tuple[str, str] | None = None,
+    memory: Memory | None = None,
 ) -> Flask:
     """The ML backend app serving ``matcher``.
+
+    With a ``memory``, every labeled span reported by ``/webhook`` is learned per project, batch predictions
+    come from what was learned, the model version carries the memory's version, and suggestions the
+    annotator deleted are not suggested again in that task (see :mod:`spansuggest.memory`).
 
     ``model_version`` defaults to :func:`~spansuggest.labelstudio.model_version_for` the matcher.
     ``basic_auth`` is ``(user, password)``; when ``None`` it is read from ``BASIC_AUTH_USER`` and
@@ -193,13 +199,15 @@ def create_app(
         body = _json_body_or_none()
         project = body.get("project") if isinstance(body, dict) else None
         log.debug("setup for project %r", project)
-        return jsonify(model_version=version)
+        return jsonify(model_version=memory.model_version(version, project) if memory is not None else version)
 
     @app.post("/predict")
     def predict() -> Response:
         body = _json_body()
         started = time.perf_counter()
         outcome = labelstudio.predict(body, matcher, version)
+        if memory is not None:
+            outcome = memory.predict(body, outcome, version)
         elapsed_ms = (time.perf_counter() - started) * 1000
         ids = outcome.task_ids
         log.info(
@@ -218,6 +226,8 @@ def create_app(
         body = _json_body_or_none()
         action = body.get("action") if isinstance(body, dict) else None
         log.debug("webhook %r", action)
+        if memory is not None:
+            return jsonify(memory.learn(body))
         return jsonify(status="ok", action=action if isinstance(action, str) else None)
 
     @app.get("/versions")
