@@ -14,7 +14,7 @@ lookup of any other matcher.
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib.metadata import EntryPoint, entry_points
@@ -22,11 +22,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .base import BaseMatcher, Matcher, Option, OptionError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 __all__ = [
     "COMBINE",
