@@ -42,9 +42,13 @@ def docs() -> list[GoldDocument]:
     return list(read_gold(GOLD))
 
 
+LITERAL = {"case": "sensitive", "name_guard": False, "abbreviations": False, "inflections": False}
+"""The exact matcher as plain literal search (every whole-word, case-sensitive occurrence): the answers above."""
+
+
 @pytest.fixture(scope="module")
 def exact():
-    return get_matcher("exact")
+    return get_matcher("exact", **LITERAL)
 
 
 def approx(scores: Scores) -> tuple:
