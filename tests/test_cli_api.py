@@ -66,17 +66,19 @@ def test_match_keeps_non_ascii_text_unescaped(tmp_path: Path) -> None:
 
 
 def test_match_reads_stdin_without_newline_translation() -> None:
-    out = lines(run("match", "-", "--text", "Acme Corp", "--label", "ORG", input=TEXT.encode("utf-8")))
+    out = lines(run("match", "-", "--case", "sensitive", "--text", "Acme Corp", "--label", "ORG",
+                    input=TEXT.encode("utf-8")))
     assert [o["start"] for o in out] == [TEXT.index("Acme Corp"), TEXT.rindex("Acme Corp")]
 
 
 def test_match_text_seeds_share_one_label(doc: Path) -> None:
-    out = lines(run("match", str(doc), "--text", "Acme Corp", "--text", "Bob", "--label", "ORG"))
+    out = lines(run("match", str(doc), "--case", "sensitive", "--text", "Acme Corp", "--text", "Bob", "--label", "ORG"))
     assert {(o["text"], o["label"]) for o in out} == {("Acme Corp", "ORG"), ("Bob", "ORG")}
 
 
 def test_match_text_seeds_pair_with_labels_in_order(doc: Path) -> None:
-    out = lines(run("match", str(doc), "--text", "Acme Corp", "--label", "ORG", "--text", "Bob", "--label", "PER"))
+    out = lines(run("match", str(doc), "--case", "sensitive", "--text", "Acme Corp", "--label", "ORG", "--text", "Bob",
+                    "--label", "PER"))
     assert {(o["text"], o["label"]) for o in out} == {("Acme Corp", "ORG"), ("Bob", "PER")}
 
 
@@ -207,3 +209,24 @@ def test_options_command_option_values_are_not_matcher_flags(tmp_path: Path) -> 
     path.write_text("use --whole-word here, and --whole-word there", encoding="utf-8")
     out = lines(run("match", str(path), "--text", "--whole-word", "--label", "FLAG"))
     assert [(o["start"], o["text"]) for o in out] == [(4, "--whole-word"), (27, "--whole-word")]
+
+
+def test_match_html_marks_seed_and_suggestions(doc: Path, tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    content = doc.read_bytes().decode("utf-8")
+    seed = content.index("Acme Corp")
+    page = tmp_path / "out.html"
+    out = lines(run("match", str(doc), "--select", f"{seed}:{seed + 9}:ORG", "--html", str(page)))
+    marks: list[tuple[str, int, int]] = []
+
+    class Marks(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "mark" and "data-start" in a:  # the legend's marks have no span
+                marks.append((a["class"] or "", int(a["data-start"] or 0), int(a["data-end"] or 0)))
+
+    Marks().feed(page.read_text(encoding="utf-8"))
+    assert ("seed", seed, seed + 9) in [(k.split()[0], s, e) for k, s, e in marks]
+    found = {(s, e) for k, s, e in marks if "suggested" in k}
+    assert found == {(o["start"], o["end"]) for o in out} and found

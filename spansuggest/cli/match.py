@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 
 from ..matchers import Matcher
+from ..report import render_document_html
 from ..types import Selection
 from .options import matcher_command
-
 
 SPAN = re.compile(r"(\d+):(\d+):(.+)", re.ASCII | re.DOTALL)
 
@@ -73,8 +73,19 @@ def pattern_seeds(texts: tuple[str, ...], labels: tuple[str, ...]) -> list[Selec
 )
 @click.option("--text", "texts", multiple=True, help="A seed given by its text alone; repeatable.")
 @click.option("--label", "labels", multiple=True, help="The label of --text: one for all, or one per --text.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the text with its seeds and suggestions marked, as a self-contained HTML page.",
+)
 def match(
-    matcher: Matcher, file: str, selects: tuple[Selection, ...], texts: tuple[str, ...], labels: tuple[str, ...]
+    matcher: Matcher,
+    file: str,
+    selects: tuple[Selection, ...],
+    texts: tuple[str, ...],
+    labels: tuple[str, ...],
+    html_path: str | None,
 ) -> None:
     """Print every span of FILE that matches a seed, one JSON object per line (FILE may be -)."""
     seeds = list(selects) + pattern_seeds(texts, labels)
@@ -87,5 +98,8 @@ def match(
                 f"{sel.start}:{sel.end}:{sel.label} is outside the text ({len(text)} code points)",
                 param_hint="'--select'",
             )
-    for suggestion in matcher.match(text, seeds):
+    suggestions = matcher.match(text, seeds)
+    for suggestion in suggestions:
         click.echo(json.dumps(suggestion._asdict(), ensure_ascii=False))
+    if html_path:
+        Path(html_path).write_text(render_document_html(text, suggestions, seeds), encoding="utf-8")
