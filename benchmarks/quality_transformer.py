@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from spansuggest import Selection, get_matcher
+from spansuggest.matchers import declared_options, get_factory
 
 
 def groups_of(entities: list[dict], proper_only: bool) -> list[list[dict]]:
@@ -52,6 +53,9 @@ def main() -> None:
         sys.exit(f"no gold file at {args.gold}")
     thresholds = sorted(float(t) for t in args.thresholds.split(","))
     options = dict(kv.split("=", 1) for kv in args.option)
+    default = next(o.default for o in declared_options(get_factory("transformer")) if o.name == "threshold")
+    report_t = float(options.pop("threshold", default))
+    thresholds = sorted(set(thresholds) | {report_t})
     transformer = get_matcher("transformer", **options, threshold=thresholds[0])
     exact = get_matcher("exact")
     docs = [json.loads(line) for line in args.gold.open()]
@@ -59,7 +63,6 @@ def main() -> None:
 
     rows = {name: Counter() for name in ["exact"] + [f"t={t:g}" for t in thresholds]}
     per_label: dict[str, Counter] = defaultdict(Counter)  # at the matcher's default threshold (first above)
-    report_t = next((t for t in thresholds if t >= transformer.options["threshold"]), thresholds[-1])
     t0 = time.perf_counter()
     for doc in docs:
         text, ents = doc["text"], doc["entities"]
@@ -73,7 +76,8 @@ def main() -> None:
             label, seed_span = seed["label"], (seed["start"], seed["end"])
             same_entity = {(e["start"], e["end"]) for e in group[1:]} - {seed_span}
             same_type = {
-                (s, e) for (s, e) in gold_by_label[label]
+                (s, e)
+                for (s, e) in gold_by_label[label]
                 if (s, e) != seed_span and (not args.proper_only or kinds[(s, e, label)] == "PROP")
             }
             nominal = {(s, e) for (s, e) in gold_by_label[label] if kinds[(s, e, label)] == "NOM"} - {seed_span}
@@ -105,16 +109,22 @@ def main() -> None:
     def ratio(a: int, b: int) -> str:
         return f"{a / b:.3f}" if b else "  -  "
 
-    print(f"# {args.gold.name}: {len(docs)} docs, {rows['exact']['seeds']} seeds, {elapsed:.0f} s, "
-          f"options {dict(transformer.options)}" + (", PROP mentions" if args.proper_only else ""))
+    print(
+        f"# {args.gold.name}: {len(docs)} docs, {rows['exact']['seeds']} seeds, {elapsed:.0f} s, "
+        f"options {dict(transformer.options)}" + (", PROP mentions" if args.proper_only else "")
+    )
     print(f"{'matcher':10} {'same-entity R':>13} {'same-type R':>11} {'precision':>9} {'NOM R':>6} {'suggested':>9}")
     for name, c in rows.items():
-        print(f"{name:10} {ratio(c['ent_hit'], c['ent_all']):>13} {ratio(c['type_hit'], c['type_all']):>11} "
-              f"{ratio(c['correct'], c['suggested']):>9} {ratio(c['nom_hit'], c['nom_all']):>6} {c['suggested']:>9}")
-    print(f"\nper label at t={report_t:g}:")
+        print(
+            f"{name:10} {ratio(c['ent_hit'], c['ent_all']):>13} {ratio(c['type_hit'], c['type_all']):>11} "
+            f"{ratio(c['correct'], c['suggested']):>9} {ratio(c['nom_hit'], c['nom_all']):>6} {c['suggested']:>9}"
+        )
+    print(f"\nper label at the reported threshold t={report_t:g} (-o threshold=T to change):")
     for label, c in sorted(per_label.items()):
-        print(f"  {label:5} seeds {c['seeds']:4}  same-type R {ratio(c['type_hit'], c['type_all'])}  "
-              f"P {ratio(c['correct'], c['suggested'])}")
+        print(
+            f"  {label:5} seeds {c['seeds']:4}  same-type R {ratio(c['type_hit'], c['type_all'])}  "
+            f"P {ratio(c['correct'], c['suggested'])}"
+        )
 
 
 if __name__ == "__main__":

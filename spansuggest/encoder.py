@@ -12,6 +12,7 @@ runs of capitalised words.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -27,20 +28,21 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "EXTRA_HINT",
     "PACKAGED_MODEL",
     "PACKAGED_SHA256",
-    "EXTRA_HINT",
-    "ModelError",
     "Encoder",
     "Encoding",
-    "packaged_model_dir",
-    "verify_sha256",
-    "load_encoder",
+    "ModelError",
+    "Run",
     "capitalised_runs",
+    "load_encoder",
+    "packaged_model_dir",
     "run_spans",
     "spacy_available",
-    "word_count",
     "spacy_entities",
+    "verify_sha256",
+    "word_count",
 ]
 
 log = logging.getLogger("spansuggest.transformer")
@@ -86,10 +88,15 @@ def packaged_model_dir() -> Path:
 
 def verify_sha256(path: Path, expected: str) -> None:
     """Raise :class:`ModelError` unless the file's SHA-256 is ``expected`` (a tampered or truncated model)."""
+    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        actual = hashlib.file_digest(f, "sha256").hexdigest()
+        for block in iter(lambda: f.read(2**20), b""):
+            digest.update(block)
+    actual = digest.hexdigest()
     if actual != expected:
-        raise ModelError(f"refusing model file {path}: SHA-256 is {actual}, expected {expected} (reinstall {PACKAGED_MODEL})")
+        raise ModelError(
+            f"refusing model file {path}: SHA-256 is {actual}, expected {expected} (reinstall {PACKAGED_MODEL})"
+        )
 
 
 def _windows(n: int, content: int, stride: int) -> list[tuple[int, int, int, int]]:
@@ -118,7 +125,7 @@ class Encoding:
 
     starts: np.ndarray  # token start offsets in the original text, ascending
     ends: np.ndarray  # token end offsets
-    vectors: np.ndarray  # (tokens + 1, dim) float16, one contextual vector per token, then a zero row
+    vectors: np.ndarray  # (tokens, dim) float16, one contextual vector per token
     mean: np.ndarray  # (dim,) float32, the mean token vector (for centring)
     entities: tuple[tuple[int, int, str], ...]  # (start, end, type) predicted by a token-classification model
 
@@ -133,15 +140,18 @@ class Encoding:
         dim = self.vectors.shape[1]
         if not spans:
             return np.zeros((0, dim), np.float32), np.zeros(0, bool)
-        ranges = np.array([self.token_range(s, e) for s, e in spans], dtype=np.int64)
+        bounds = np.asarray(spans, dtype=np.int64)
+        lo = np.searchsorted(self.ends, bounds[:, 0], side="right")
+        ranges = np.stack([lo, np.maximum(lo, np.searchsorted(self.starts, bounds[:, 1], side="left"))], axis=1)
         ok = ranges[:, 1] > ranges[:, 0]
         out = np.zeros((len(spans), dim), np.float32)
         if ok.any():
             lo, hi = ranges[ok, 0], ranges[ok, 1]
-            # One reduceat over interleaved bounds sums every token range (odd slots are discarded gaps);
-            # ``vectors`` ends with a zero row so that a range may end at the last token.
-            bounds = np.stack([lo, hi], axis=1).ravel()
-            sums = np.add.reduceat(self.vectors, bounds, axis=0, dtype=np.float32)[::2]
+            # Add the k-th token of every span at once: spans are a few tokens long, the document is not.
+            sums = np.zeros((len(lo), dim), np.float32)
+            for k in range(int((hi - lo).max())):
+                more = lo + k < hi
+                sums[more] += self.vectors[lo[more] + k]
             out[ok] = sums / (hi - lo)[:, None]
         return out, ok
 
@@ -159,6 +169,7 @@ class Encoder:
         self.model = model
         self._torch = torch
         self._lock = threading.Lock()  # one forward pass at a time: torch already uses every core
+        self._truncated: dict[int, Any] = {}  # depth -> the model cut after that many layers
         config = model.config
         self.is_tagger = any(a.endswith("ForTokenClassification") for a in (config.architectures or ()))
         self.id2label = {int(k): v for k, v in (config.id2label or {}).items()}
@@ -196,7 +207,7 @@ class Encoder:
         ids, starts, ends = self.tokens(text)
         n = len(ids)
         dim = self.model.config.hidden_size
-        vectors = np.zeros((n + 1, dim), np.float16)
+        vectors = np.zeros((n, dim), np.float16)
         labels = np.zeros(n, np.int64)
         content = min(window, self.max_length) - len(self.prefix) - len(self.suffix)
         if n:
@@ -218,16 +229,41 @@ class Encoder:
                     if logits is not None:
                         labels[ks:ke] = logits[row, a:z].argmax(-1)
         entities = self._entities(labels, starts, ends, offset) if self.is_tagger else ()
-        mean = vectors[:n].mean(0, dtype=np.float32) if n else np.zeros(dim, np.float32)
+        mean = vectors.mean(0, dtype=np.float32) if n else np.zeros(dim, np.float32)
         return Encoding(starts + offset, ends + offset, vectors, mean, entities)
+
+    def _network(self, layer: int) -> tuple[Any, int | None]:
+        """The module to run for hidden ``layer`` and which hidden state to read (``None``: the last).
+
+        An encoder whose layers form ``encoder.layer`` (BERT, RoBERTa, ...) runs only up to ``layer``: a
+        shallow copy sharing the weights, cached per depth. Other models run whole and return every state.
+        """
+        depth = self.model.config.num_hidden_layers
+        absolute = layer % (depth + 1)
+        stack = getattr(getattr(self.model, "encoder", None), "layer", None)
+        if absolute == depth:
+            return self.model, (None if not self.is_tagger else layer)
+        if self.is_tagger or absolute == 0 or not isinstance(stack, self._torch.nn.ModuleList):
+            return self.model, layer
+        if absolute not in self._truncated:
+            model = copy.copy(self.model)
+            model._modules = dict(model._modules)
+            encoder = copy.copy(self.model.encoder)
+            encoder._modules = dict(encoder._modules)
+            encoder.layer = self._torch.nn.ModuleList(list(stack)[:absolute])
+            model.encoder = encoder
+            self._truncated[absolute] = model
+        return self._truncated[absolute], None
 
     def _forward(self, input_ids: Any, mask: Any, bf16: bool, layer: int = -1) -> tuple[np.ndarray, np.ndarray | None]:
         """One batch through the network: the hidden states of ``layer`` (and a tagger's logits) as numpy."""
         torch = self._torch
+        network, pick = self._network(layer)
         with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+            out = network(input_ids=input_ids, attention_mask=mask, output_hidden_states=pick is not None)
         logits = out.logits.float().numpy() if self.is_tagger else None
-        return out.hidden_states[layer].float().numpy(), logits
+        hidden = out.last_hidden_state if pick is None else out.hidden_states[pick]
+        return hidden.float().numpy(), logits
 
     def _entities(
         self, labels: np.ndarray, starts: np.ndarray, ends: np.ndarray, offset: int
@@ -249,14 +285,14 @@ class Encoder:
             prev = kind
         return tuple((s + offset, e + offset, k) for s, e, k in out)
 
-    def forward_only(self, ids: list[int], window: int, bf16: bool, batch: int = 32) -> None:
-        """Run the bare network over ``ids`` in disjoint windows (the benchmark's baseline, no bookkeeping)."""
+    def forward_only(self, ids: list[int], window: int, bf16: bool, layer: int = -1, batch: int = 32) -> None:
+        """Run the bare network up to ``layer`` over ``ids`` in disjoint windows (the benchmark's baseline)."""
         torch = self._torch
         content = min(window, self.max_length) - len(self.prefix) - len(self.suffix)
         rows = [self.prefix + ids[i : i + content] + self.suffix for i in range(0, len(ids) - content + 1, content)]
         for b in range(0, len(rows), batch):
             t = torch.tensor(rows[b : b + batch])
-            self._forward(t, torch.ones_like(t), bf16)
+            self._forward(t, torch.ones_like(t), bf16, layer)
 
 
 @lru_cache(maxsize=4)
@@ -297,7 +333,7 @@ def load_encoder(model: str = "") -> Encoder:
 # --- candidates ------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]\w*(?:[-'’](?!s\b)[^\W_]\w*)*")
-_CONNECTORS = frozenset("of de da di du del la le van von der den the".split())
+_CONNECTORS = frozenset(["of", "de", "da", "di", "du", "del", "la", "le", "van", "von", "der", "den", "the"])
 
 
 def _is_capitalised(word: str) -> bool:

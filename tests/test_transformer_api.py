@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from spansuggest import Selection, available_matchers, get_matcher  # noqa: E402
-from spansuggest.matchers import declared_options, get_factory  # noqa: E402
-from spansuggest.matchers.transformer import TransformerMatcher  # noqa: E402
+from spansuggest import Selection, available_matchers, get_matcher
+from spansuggest.matchers import declared_options, get_factory
+from spansuggest.matchers.transformer import TransformerMatcher
 
-from .test_transformer_logic import TEXT, tiny_model  # noqa: E402,F401  (fixture)
+from .test_transformer_logic import TEXT, tiny_model  # noqa: F401  (fixture)
 
 
 def test_transformer_is_registered_with_its_options() -> None:
@@ -26,7 +28,9 @@ def test_transformer_keeps_the_matcher_contract(tiny_model: str, overlaps: str) 
     seed = Selection(0, 15, "PER")
     exclude = [(TEXT.index("Irene"), TEXT.index("Irene") + 5)]
     out = m.match(TEXT, [seed, Selection(TEXT.index("London"), TEXT.index("London") + 6, "LOC")], exclude=exclude)
-    assert out and out == m.match(TEXT, [seed, Selection(TEXT.index("London"), TEXT.index("London") + 6, "LOC")], exclude=exclude)
+    assert out and out == m.match(
+        TEXT, [seed, Selection(TEXT.index("London"), TEXT.index("London") + 6, "LOC")], exclude=exclude
+    )
     assert out == sorted(out, key=lambda s: (s.start, s.end, s.label))
     for s in out:
         assert TEXT[s.start : s.end] == s.text and 0.0 <= s.score <= 1.0 and s.label in {"PER", "LOC"}
@@ -34,7 +38,7 @@ def test_transformer_keeps_the_matcher_contract(tiny_model: str, overlaps: str) 
         assert s.start >= 15  # never the seed (it sits at the start)
         assert not (s.start < exclude[0][1] and exclude[0][0] < s.end)
     if overlaps != "allow":
-        assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+        assert all(a.end <= b.start for a, b in pairwise(out))
 
 
 def test_transformer_accepts_a_pattern_seed(tiny_model: str) -> None:  # noqa: F811

@@ -11,10 +11,14 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from spansuggest import OptionError, Selection, get_matcher  # noqa: E402
-from spansuggest import encoder  # noqa: E402
+from spansuggest import (
+    OptionError,
+    Selection,
+    encoder,
+    get_matcher,
+)
 
-from .test_transformer_logic import TEXT, tiny_model  # noqa: E402,F401  (fixture)
+from .test_transformer_logic import TEXT, tiny_model  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize(

