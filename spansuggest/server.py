@@ -1,8 +1,12 @@
 """The Label Studio ML backend over HTTP: a thin Flask shell around :func:`spansuggest.labelstudio.predict`.
 
-Routes: ``GET /`` and ``/health``, ``POST /setup``, ``POST /predict``, ``POST /webhook``, ``GET /versions``
-and ``GET /metrics`` (Prometheus). Every reply is JSON except ``/metrics``, errors included; user input
-never causes a 500. Optional Basic auth covers every route.
+Routes: ``GET /`` and ``/health``, ``POST /setup``, ``POST /predict``, ``POST /webhook``, ``GET /versions``,
+``GET /metrics`` (Prometheus) and ``GET /openapi.json`` (:mod:`spansuggest.openapi`). Every reply is JSON except
+``/metrics``, errors included; user input never causes a 500. Optional Basic auth covers every route.
+
+Metrics live in a registry of the app's own; when ``PROMETHEUS_MULTIPROC_DIR`` is set before
+``prometheus_client`` is imported (``spansuggest serve`` does it for gunicorn), every worker process writes its
+values there and ``/metrics`` reports the sum over all workers, dead ones included.
 """
 
 from __future__ import annotations
@@ -11,50 +15,43 @@ import hmac
 import json
 import logging
 import os
+import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import __version__, labelstudio
 from .matchers.base import Matcher
 from .memory import Memory
+from .openapi import openapi_spec
 from .text import DocumentCache, default_cache
 
-__all__ = ["ServerMetrics", "create_app"]
+__all__ = ["DEFAULT_MAX_BODY", "ServerMetrics", "create_app"]
 
 log = logging.getLogger(__name__)
 
 AUTH_ENV = ("BASIC_AUTH_USER", "BASIC_AUTH_PASS")
 
 
-class _CacheCollector:
-    """Reads the document cache's counters at scrape time (they live in the text layer, not in this app)."""
-
-    def __init__(self, cache: DocumentCache) -> None:
-        self.cache = cache
-
-    def collect(self) -> Iterator[Metric]:
-        yield CounterMetricFamily(
-            "spansuggest_document_cache_hits", "Document-cache lookups answered from the cache", value=self.cache.hits
-        )
-        yield CounterMetricFamily(
-            "spansuggest_document_cache_misses", "Document-cache lookups that built the value", value=self.cache.misses
-        )
-        yield GaugeMetricFamily(
-            "spansuggest_document_cache_entries", "Entries in the document cache", value=len(self.cache)
-        )
+DEFAULT_MAX_BODY = 32 * 2**20
+"""Bodies over this many bytes get 413: ten times the largest real request seen (a 1,284-region context on a
+200 KB text is 469 KB), with room for a 10 MB document and a 100,000-region context."""
 
 
 class ServerMetrics:
-    """The Prometheus metrics of one app, in their own registry (several apps never share counters)."""
+    """The Prometheus metrics of one app, in their own registry (several apps never share counters).
+
+    The document cache's counters live in the text layer and are copied into counters here after every request
+    (by difference), so that in multiprocess mode each worker adds its own share.
+    """
 
     def __init__(self, cache: DocumentCache = default_cache) -> None:
         self.registry = CollectorRegistry()
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # as prometheus_client reads it
         self.requests = Counter(
             "spansuggest_requests",
             "HTTP requests by route, method and status",
@@ -70,11 +67,40 @@ class ServerMetrics:
         self.suggestions = Counter(
             "spansuggest_suggestions", "Suggested regions returned by /predict", registry=self.registry
         )
-        self.registry.register(_CacheCollector(cache))
+        self.cache_hits = Counter(
+            "spansuggest_document_cache_hits", "Document-cache lookups answered from the cache", registry=self.registry
+        )
+        self.cache_misses = Counter(
+            "spansuggest_document_cache_misses", "Document-cache lookups that built the value", registry=self.registry
+        )
+        self.cache_entries = Gauge(
+            "spansuggest_document_cache_entries",
+            "Entries in the document cache (summed over live workers)",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.cache = cache
+        self._seen = (cache.hits, cache.misses)
+        self._lock = threading.Lock()
+
+    def observe_cache(self) -> None:
+        """Add the document cache's hits and misses since the last call to the counters."""
+        with self._lock:
+            hits, misses = self.cache.hits, self.cache.misses
+            new_hits, new_misses = hits - self._seen[0], misses - self._seen[1]
+            self._seen = (hits, misses)
+        self.cache_hits.inc(new_hits)
+        self.cache_misses.inc(new_misses)
+        self.cache_entries.set(len(self.cache))
 
     def render(self) -> bytes:
-        """The metrics in the Prometheus text format."""
-        return generate_latest(self.registry)
+        """The metrics in the Prometheus text format (all workers' in multiprocess mode)."""
+        self.observe_cache()
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=self.multiprocess_dir)
+        return generate_latest(merged)
 
 
 def _error(status: int, message: str) -> Response:
@@ -101,8 +127,12 @@ def _json_body() -> Any:
     """The request body parsed as JSON; :class:`RequestError` when it is not JSON."""
     if not request.is_json:
         raise labelstudio.RequestError("the body must be JSON sent with Content-Type: application/json")
+    data = request.get_data(cache=False)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise RequestEntityTooLarge()  # werkzeug silently cuts a chunked body at the limit
     try:
-        return json.loads(request.get_data(cache=False))
+        return json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise labelstudio.RequestError(f"the body is not valid JSON: {exc}") from None
 
@@ -119,7 +149,7 @@ def create_app(
     matcher: Matcher,
     *,
     model_version: str | None = None,
-    max_content_length: int = 64 * 2**20,
+    max_content_length: int = DEFAULT_MAX_BODY,
     basic_auth: tuple[str, str] | None = None,
     memory: Memory | None = None,
 ) -> Flask:
@@ -163,6 +193,7 @@ def create_app(
         metrics.requests.labels(route, request.method, str(response.status_code)).inc()
         if "started" in g:
             metrics.latency.labels(route).observe(time.perf_counter() - g.started)
+        metrics.observe_cache()
         return response
 
     @app.errorhandler(labelstudio.RequestError)
@@ -237,5 +268,11 @@ def create_app(
     @app.get("/metrics")
     def prometheus() -> Response:
         return Response(metrics.render(), content_type=CONTENT_TYPE_LATEST)
+
+    spec = openapi_spec(__version__)
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(spec)
 
     return app

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,11 +11,11 @@ import requests
 
 from spansuggest import Selection, get_matcher
 
+from .serving import ServeProcess, serving
+
 pytestmark = pytest.mark.slow
 
-SPANSUGGEST = Path(sys.executable).parent / "spansuggest"
 CAPTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "label-studio-captures"
-START_DEADLINE_S = 60.0
 
 CONFIG = (
     '<View><Labels name="label" toName="text"><Label value="ORG"/><Label value="PER"/></Labels>'
@@ -39,59 +34,13 @@ PREDICT = {
 }
 SETUP = {"project": "3.1718000000", "schema": CONFIG, "hostname": "http://localhost:8080",
          "access_token": "token", "extra_params": None}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A ``spansuggest serve`` subprocess on a free port, its log in a file."""
-
-    def __init__(self, log: Path, extra_env: dict[str, str] | None = None) -> None:
-        assert SPANSUGGEST.exists(), f"console script missing: {SPANSUGGEST} (is the package installed?)"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        env = {k: v for k, v in os.environ.items() if k not in ("BASIC_AUTH_USER", "BASIC_AUTH_PASS")}
-        env.update(PYTHONUNBUFFERED="1", **(extra_env or {}))
-        args = [str(SPANSUGGEST), "serve", "--matcher", "exact", "--case-sensitive", "false",
-                "--host", "127.0.0.1", "--port", str(self.port)]
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_DEADLINE_S
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"server exited early:\n{self.log.read_text()}"
-            try:
-                requests.get(f"{self.url}/health", timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        pytest.fail(f"server not up after {START_DEADLINE_S} s:\n{self.log.read_text()}")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            return self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise
+ARGS = ("--matcher", "exact", "--case-sensitive", "false")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("serve") / "serve.log")
-    try:
-        srv.wait_ready()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    with serving(tmp_path_factory.mktemp("serve"), *ARGS) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def spans(prediction: dict, text: str) -> list[tuple[int, int, str]]:
@@ -107,14 +56,14 @@ def spans(prediction: dict, text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def test_serve_health_and_setup(server: Server) -> None:
+def test_serve_health_and_setup(server: ServeProcess) -> None:
     health = requests.get(f"{server.url}/health", timeout=5)
     assert health.status_code == 200 and health.json()["status"] == "UP"
     setup = requests.post(f"{server.url}/setup", json=SETUP, timeout=5)
     assert setup.status_code == 200 and isinstance(setup.json()["model_version"], str)
 
 
-def test_serve_predicts_protocol_example(server: Server) -> None:
+def test_serve_predicts_protocol_example(server: ServeProcess) -> None:
     reply = requests.post(f"{server.url}/predict", json=PREDICT, timeout=10)
     assert reply.status_code == 200
     (prediction,) = reply.json()["results"]
@@ -122,7 +71,7 @@ def test_serve_predicts_protocol_example(server: Server) -> None:
     assert spans(prediction, TEXT) == [(24, 29, "ORG"), (61, 66, "ORG")]
 
 
-def test_serve_predicts_real_capture(server: Server) -> None:
+def test_serve_predicts_real_capture(server: ServeProcess) -> None:
     capture = CAPTURES / "predict_interactive_one_region.json"
     if not capture.exists():
         pytest.skip(f"{capture} absent (needs ../shared next to the repository)")
@@ -141,26 +90,25 @@ def test_serve_predicts_real_capture(server: Server) -> None:
 
 
 def test_serve_basic_auth_from_environment(tmp_path: Path) -> None:
-    srv = Server(tmp_path / "auth.log", {"BASIC_AUTH_USER": "ann", "BASIC_AUTH_PASS": "s3cret"})
-    try:
-        srv.wait_ready()
+    with serving(tmp_path, *ARGS, env={"BASIC_AUTH_USER": "ann", "BASIC_AUTH_PASS": "s3cret"}) as srv:
         assert requests.get(f"{srv.url}/health", timeout=5).status_code == 401
         assert requests.get(f"{srv.url}/health", auth=("ann", "wrong"), timeout=5).status_code == 401
         assert requests.post(f"{srv.url}/predict", json=PREDICT, timeout=5).status_code == 401
         reply = requests.post(f"{srv.url}/predict", json=PREDICT, auth=("ann", "s3cret"), timeout=10)
         assert reply.status_code == 200
         assert spans(reply.json()["results"][0], TEXT) == [(24, 29, "ORG"), (61, 66, "ORG")]
-    finally:
-        srv.stop()
 
 
-def test_serve_logs_matcher_and_stops_on_sigterm(tmp_path: Path) -> None:
-    srv = Server(tmp_path / "stop.log")
+@pytest.mark.parametrize("mode, server", [((), "gunicorn, 1 worker(s) x 4 thread(s)"), (("--dev",), "development server")])
+def test_serve_logs_matcher_and_stops_on_sigterm(tmp_path: Path, mode: tuple[str, ...], server: str) -> None:
+    srv = ServeProcess(tmp_path, *ARGS, *mode)
     try:
         srv.wait_ready()
+        assert requests.get(f"{srv.url}/health", timeout=5).json()["status"] == "UP"
     finally:
         code = srv.stop()
-    log = srv.log.read_text()
+    log = srv.text()
     assert code == 0, log
-    assert "starting: matcher exact (options: case_sensitive=False," in log
-    assert f"http://127.0.0.1:{srv.port}" in log
+    assert "starting: matcher exact (options: " in log and "case_sensitive=False" in log
+    assert f"http://127.0.0.1:{srv.port}" in log and server in log
+    assert log.rstrip().endswith("spansuggest.serve: stopped"), log
