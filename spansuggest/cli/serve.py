@@ -159,8 +159,8 @@ def _serve_gunicorn(
         from ..wsgi import GunicornServer, gunicorn_settings, multiprocess_metrics
     except ImportError as exc:
         raise click.ClickException(
-            f"gunicorn is not installed ({exc}): pip install 'spansuggest[serve]', or run the development server "
-            "with --dev"
+            f"gunicorn cannot be imported ({exc}; it does not run on Windows): pip install gunicorn, or run the "
+            "development server with --dev"
         ) from None
     name, options = matcher.name, dict(matcher.options)
     with multiprocess_metrics(metrics_dir):
