@@ -75,7 +75,13 @@ class Option:
     max: float | None = None
 
     def coerce(self, value: Any) -> Any:
-        """Convert ``value`` (possibly a string from a command line) to this option's type, or raise."""
+        """Convert ``value`` (possibly a string from a command line) to this option's type, or raise.
+
+        An option whose default is ``None`` is optional: ``None`` (unset) is accepted as is, so a matcher can
+        always be rebuilt from its own ``options``.
+        """
+        if value is None and self.default is None:
+            return None
         try:
             if self.type is bool:
                 if isinstance(value, bool):
