@@ -105,9 +105,10 @@ def predict_body() -> Callable[..., dict[str, Any]]:
 def make_client() -> Callable[..., Any]:
     """A Flask test client of :func:`spansuggest.server.create_app` (the exact matcher unless one is given)."""
     from spansuggest import get_matcher
+    from spansuggest.matchers.exact import LITERAL
     from spansuggest.server import create_app
 
-    def build(matcher: Any = None, **kwargs: Any) -> Any:
-        return create_app(matcher or get_matcher("exact"), **kwargs).test_client()
+    def build(matcher: Any = None, **kwargs: Any) -> Any:  # default: the literal exact matcher (issue 2)
+        return create_app(matcher or get_matcher("exact", **LITERAL), **kwargs).test_client()
 
     return build

@@ -34,7 +34,7 @@ def test_option_unknown_names_matcher_options(doc: str) -> None:
     assert_usage_error(
         run("match", "--max-edits", "2", doc, "--select", "0:9:ORG"),
         "No such option: --max-edits",
-        "Options of the exact matcher: --case-sensitive, --whole-word, --normalize, --overlaps",
+        "Options of the exact matcher: --case, --case-sensitive, --whole-word, --normalize, --name-guard, --abbreviations, --inflections, --overlaps",
     )
 
 

@@ -76,9 +76,10 @@ def test_combined_routes_prefixed_and_shared_options(fresh_registry: None) -> No
         name = "folded"
 
     register("folded", Folded)
-    m = get_matcher("exact+folded", whole_word="false", **{"folded.case_sensitive": "false"})
+    m = get_matcher("exact+folded", whole_word="false", **{"folded.case_sensitive": "false", "exact.case": "sensitive"})
     assert m.options["exact.whole_word"] is False and m.options["folded.whole_word"] is False
-    assert m.options["exact.case_sensitive"] is True and m.options["folded.case_sensitive"] is False
+    assert m.options["exact.case_sensitive"] is None and m.options["folded.case_sensitive"] is False
+    assert m.options["exact.case"] == "sensitive"
     assert m.options["exact.overlaps"] == "allow" and m.options["overlaps"] == "best-score"
     prefixed_wins = get_matcher("exact+folded", **{"exact.whole_word": True}, whole_word=False)
     assert prefixed_wins.options["exact.whole_word"] is True and prefixed_wins.options["folded.whole_word"] is False
@@ -92,7 +93,7 @@ def test_combined_declares_options_for_the_cli(fresh_registry: None) -> None:
 
     register("folded", Folded)
     names = [o.name for o in declared_options(get_factory("exact+folded"))]
-    assert names[:4] == ["overlaps", "case_sensitive", "whole_word", "normalize"]
+    assert names[:5] == ["overlaps", "case", "case_sensitive", "whole_word", "normalize"]
     assert {"exact.case_sensitive", "folded.overlaps", "exact.calibration", "folded.calibration"} <= set(names)
     assert next(o for o in declared_options(get_factory("exact+folded")) if o.name == "case_sensitive").default is None
 

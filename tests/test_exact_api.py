@@ -15,9 +15,11 @@ def test_exact_is_registered_by_entry_point() -> None:
 
 def test_exact_options_declared_once() -> None:
     names = [o.name for o in declared_options(get_factory("exact"))]
-    assert names == ["case_sensitive", "whole_word", "normalize", "overlaps"]
+    assert names == ["case", "case_sensitive", "whole_word", "normalize", "name_guard", "abbreviations",
+                     "inflections", "overlaps"]
     assert dict(get_matcher("exact").options) == {
-        "case_sensitive": True, "whole_word": True, "normalize": False, "overlaps": "leftmost-longest"}
+        "case": "smart", "case_sensitive": None, "whole_word": True, "normalize": False, "name_guard": True,
+        "abbreviations": True, "inflections": True, "overlaps": "leftmost-longest"}
 
 
 def test_exact_options_coerced_from_strings() -> None:

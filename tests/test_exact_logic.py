@@ -14,6 +14,9 @@ from spansuggest.matchers.exact import AUTOMATON_MIN_PATTERNS, find_all
 from spansuggest.text import Folding, NormalizedText, fold, is_whole_word, splits_grapheme
 from tests.hostile import hostile_text, text_and_span
 
+LITERAL = dict(name_guard=False, abbreviations=False, inflections=False)
+"""The literal search alone (the quality refinements of issue 7 are on by default; see test_refine_*)."""
+
 OPTION_SETS = [
     dict(case_sensitive=cs, whole_word=ww, normalize=nm)
     for cs, ww, nm in itertools.product([True, False], repeat=3)
@@ -51,7 +54,7 @@ def test_exact_matches_brute_force(options: dict, case: tuple[str, int, int]) ->
         return
     offset = text.index(seed, start)
     seed_span = (offset, offset + len(seed))
-    matcher = get_matcher("exact", overlaps="allow", **options)
+    matcher = get_matcher("exact", overlaps="allow", **options, **LITERAL)
     got = {(s.start, s.end) for s in matcher.match(text, [Selection(start, end, "ORG")])}
     expected = {span for span in brute_force(text, seed, **options) if not overlaps(span, seed_span)}
     # A span whose edge falls inside a folded segment (e.g. inside a whitespace run, or between a base and its
@@ -79,7 +82,7 @@ def test_exact_case_insensitive_finds_reference_on_segment_edges(text: str, data
     if not seed:
         return
     offset = text.index(seed, start)
-    matcher = get_matcher("exact", case_sensitive=False, overlaps="allow")
+    matcher = get_matcher("exact", case_sensitive=False, overlaps="allow", **LITERAL)
     got = {(s.start, s.end) for s in matcher.match(text, [Selection(offset, offset + len(seed), "X")])}
     expected = brute_force(text, seed, case_sensitive=False, whole_word=True, normalize=False)
     expected = {sp for sp in expected if not overlaps(sp, (offset, offset + len(seed)))}
@@ -90,7 +93,7 @@ def test_exact_case_insensitive_finds_reference_on_segment_edges(text: str, data
 @settings(max_examples=200, deadline=None)
 def test_exact_agrees_with_regex_word_boundaries(words: list[str]) -> None:
     text = " ".join(["Acme Corp", *words, "Acme Corp"]).replace("corp x", "corp, x")
-    matcher = get_matcher("exact", case_sensitive=False, overlaps="allow")
+    matcher = get_matcher("exact", case_sensitive=False, overlaps="allow", **LITERAL)
     got = [(s.start, s.end) for s in matcher.match(text, [Selection(0, 4, "ORG")])]
     expected = [m.span() for m in re.finditer(r"\bAcme\b", text, re.I) if m.start() != 0]
     assert got == expected
@@ -98,10 +101,10 @@ def test_exact_agrees_with_regex_word_boundaries(words: list[str]) -> None:
 
 def test_exact_leftmost_longest_between_seeds() -> None:
     text = "Acme Corp and Acme; Acme Corp."
-    matcher = get_matcher("exact")
+    matcher = get_matcher("exact", name_guard=False)
     got = matcher.match(text, [Selection(0, 9, "ORG"), Selection(14, 18, "ORG")])
     assert [(s.start, s.end) for s in got] == [(20, 29)]
-    allow = get_matcher("exact", overlaps="allow").match(text, [Selection(0, 9, "ORG"), Selection(14, 18, "ORG")])
+    allow = get_matcher("exact", overlaps="allow", name_guard=False).match(text, [Selection(0, 9, "ORG"), Selection(14, 18, "ORG")])
     assert [(s.start, s.end) for s in allow] == [(20, 24), (20, 29)]
 
 

@@ -9,8 +9,8 @@ from spansuggest.matchers import UnknownMatcherError
 
 
 def test_exact_unknown_option_names_known_ones() -> None:
-    with pytest.raises(OptionError, match="no option 'case'.*case_sensitive"):
-        get_matcher("exact", case=False)
+    with pytest.raises(OptionError, match="no option 'casing'.*case_sensitive"):
+        get_matcher("exact", casing=False)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,9 @@ WORDS = ["Acme", "Acne", "acme", "ACME", "Acmé", "Acme\u0301", "Acm", "Acmex", 
 SEPARATORS = [" ", " ", "  ", "\n", ", ", "-"]
 DEFAULT_FOLDING = Folding(case=True, accents=True)
 
+LITERAL = dict(case="insensitive", name_guard=False, abbreviations=False, inflections=False)
+"""Issue 2's fuzzy search alone (issue 7's refinements are on by default; see test_refine_*)."""
+
 
 @st.composite
 def word_texts(draw: st.DrawFn) -> str:
@@ -53,7 +56,7 @@ def reference(text: str, seed: tuple[int, int], k: int, folding: Folding = DEFAU
 @given(text=word_texts())
 @settings(max_examples=80, deadline=None)
 def test_fuzzy_matches_brute_force(options: dict, text: str) -> None:
-    matcher = get_matcher("fuzzy", overlaps="allow", **options)
+    matcher = get_matcher("fuzzy", **LITERAL, overlaps="allow", **options)
     k = edit_budget(len(fold("Acme Corp", DEFAULT_FOLDING)), matcher.options["max_edits"], matcher.options["edit_ratio"])
     got = {(s.start, s.end) for s in matcher.match(text, [Selection(0, 9, "ORG")])}
     assert got == reference(text, (0, 9), k)
@@ -68,7 +71,7 @@ def test_fuzzy_matches_brute_force_for_any_seed(text: str, data: st.DataObject) 
     if not seed or not is_whole_word(text, text.index(seed, start), text.index(seed, start) + len(seed)):
         return
     offset = text.index(seed, start)
-    matcher = get_matcher("fuzzy", overlaps="allow")
+    matcher = get_matcher("fuzzy", **LITERAL, overlaps="allow")
     k = edit_budget(len(fold(seed, DEFAULT_FOLDING)), 2, 0.25)
     got = {(s.start, s.end) for s in matcher.match(text, [Selection(offset, offset + len(seed), "X")])}
     assert got == reference(text, (offset, offset + len(seed)), k)
@@ -80,7 +83,7 @@ def test_fuzzy_matches_brute_force_for_any_seed(text: str, data: st.DataObject) 
 @settings(max_examples=100, deadline=None)
 def test_fuzzy_suggestions_within_promised_distance_on_hostile_unicode(options: dict, case) -> None:
     text, start, end = case
-    matcher = get_matcher("fuzzy", **options)
+    matcher = get_matcher("fuzzy", **LITERAL, **options)
     seed = text[start:end].strip()
     if not seed:
         return
@@ -105,38 +108,38 @@ def test_fuzzy_includes_exact_matches(text: str, data: st.DataObject) -> None:
         return
     seed = [Selection(start, end, "X")]
     exact = {(s.start, s.end) for s in get_matcher("exact").match(text, seed)}
-    fuzzy = {(s.start, s.end) for s in get_matcher("fuzzy").match(text, seed)}
+    fuzzy = {(s.start, s.end) for s in get_matcher("fuzzy", **LITERAL).match(text, seed)}
     assert exact <= fuzzy
 
 
 @pytest.mark.parametrize("options", [{}, {"normalize": True}, {"whole_word": False, "max_edits": 3, "edit_ratio": 0.5},
                                      {"overlaps": "allow"}, {"case_sensitive": True, "accent_sensitive": True}])
 def test_fuzzy_conforms_to_protocol(options: dict) -> None:
-    check_matcher(get_matcher("fuzzy", **options))
+    check_matcher(get_matcher("fuzzy", **LITERAL, **options))
 
 
 def test_fuzzy_finds_issue_examples_with_tight_edges() -> None:
     text = ("Acme Corp hired. Acme Crop, Acne Corp and ACME Corp. also Acme  Corp and Acmé Corp; "
             "not Acme Corporation, Acme Corpses or MegaAcme Corp, but x Acme Corp.")
-    got = get_matcher("fuzzy").match(text, [Selection(0, 9, "ORG")])
+    got = get_matcher("fuzzy", **LITERAL).match(text, [Selection(0, 9, "ORG")])
     assert [(s.text, s.reason, s.distance) for s in got] == [
-        ("Acme Crop", "fuzzy", 2), ("Acne Corp", "fuzzy", 1), ("ACME Corp", "case", 0),
-        ("Acme  Corp", "fuzzy", 1), ("Acmé Corp", "normalized", 0), ("Acme Corp", "exact", 0)]
+        ("Acme Crop", "fuzzy k=2", 2), ("Acne Corp", "fuzzy k=1", 1), ("ACME Corp", "case", 0),
+        ("Acme  Corp", "fuzzy k=1", 1), ("Acmé Corp", "normalized", 0), ("Acme Corp", "exact", 0)]
     scores = [s.score for s in got]
     assert scores[-1] == 1.0 and 0.95 <= scores[2] < scores[4] < 1.0 and scores[0] < scores[1] < 0.95
 
 
 def test_fuzzy_trailing_period_follows_the_seed() -> None:
     text = "Acme Corp. and then ACME Corp. ended it."
-    no_dot = get_matcher("fuzzy").match(text, [Selection(0, 9, "ORG")])
-    with_dot = get_matcher("fuzzy").match(text, [Selection(0, 10, "ORG")])
+    no_dot = get_matcher("fuzzy", **LITERAL).match(text, [Selection(0, 9, "ORG")])
+    with_dot = get_matcher("fuzzy", **LITERAL).match(text, [Selection(0, 10, "ORG")])
     assert [s.text for s in no_dot] == ["ACME Corp"]
     assert [s.text for s in with_dot] == ["ACME Corp."]
 
 
 def test_fuzzy_short_seeds_match_exactly() -> None:
     text = "IBM and ibm, IBN, IB, IBMs and I.B.M. and Acme Crop"
-    got = get_matcher("fuzzy", max_edits=2, edit_ratio=0.5).match(text, [Selection(0, 3, "ORG")])
+    got = get_matcher("fuzzy", **LITERAL, max_edits=2, edit_ratio=0.5).match(text, [Selection(0, 3, "ORG")])
     assert [(s.text, s.distance) for s in got] == [("ibm", 0)]
     assert edit_budget(SHORT_SEED - 1, 8, 0.5) == 0 and edit_budget(SHORT_SEED, 8, 0.5) == 2
 
@@ -157,39 +160,39 @@ def test_split_pieces_cover_the_needle() -> None:
 
 def test_fuzzy_best_score_wins_overlaps() -> None:
     text = "Acme Corp; the Acme Corp x Acme Crop"
-    got = get_matcher("fuzzy", max_edits=2).match(text, [Selection(0, 9, "ORG")])
+    got = get_matcher("fuzzy", **LITERAL, max_edits=2).match(text, [Selection(0, 9, "ORG")])
     assert [s.text for s in got] == ["Acme Corp", "Acme Crop"]
-    allow = get_matcher("fuzzy", overlaps="allow").match(text, [Selection(0, 9, "ORG")])
+    allow = get_matcher("fuzzy", **LITERAL, overlaps="allow").match(text, [Selection(0, 9, "ORG")])
     assert ("x Acme Crop" not in [s.text for s in allow]) and len(allow) >= 2
 
 
 def test_fuzzy_min_score_and_sensitivity_options() -> None:
     text = "Acme Corp, ACME CORP, Acne Corp, Acmé Corp, Acme  Corp"
     seed = [Selection(0, 9, "ORG")]
-    assert [s.text for s in get_matcher("fuzzy", min_score=0.95).match(text, seed)] == ["ACME CORP", "Acmé Corp"]
-    strict = get_matcher("fuzzy", case_sensitive=True, accent_sensitive=True).match(text, seed)
+    assert [s.text for s in get_matcher("fuzzy", **LITERAL, min_score=0.95).match(text, seed)] == ["ACME CORP", "Acmé Corp"]
+    strict = get_matcher("fuzzy", case_sensitive=True, **{k: v for k, v in LITERAL.items() if k != "case"}, accent_sensitive=True).match(text, seed)
     assert [(s.text, s.distance) for s in strict] == [("Acne Corp", 1), ("Acmé Corp", 1), ("Acme  Corp", 1)]
-    normalized = get_matcher("fuzzy", normalize=True).match(text, seed)
+    normalized = get_matcher("fuzzy", **LITERAL, normalize=True).match(text, seed)
     assert ("Acme  Corp", "normalized", 0) in [(s.text, s.reason, s.distance) for s in normalized]
 
 
 def test_fuzzy_whole_word_off_matches_inside_words() -> None:
     text = "Acme Corp and xAcme Corpse"
-    assert get_matcher("fuzzy").match(text, [Selection(0, 9, "ORG")]) == []
-    inside = get_matcher("fuzzy", whole_word=False, max_edits=0).match(text, [Selection(0, 9, "ORG")])
+    assert get_matcher("fuzzy", **LITERAL).match(text, [Selection(0, 9, "ORG")]) == []
+    inside = get_matcher("fuzzy", **LITERAL, whole_word=False, max_edits=0).match(text, [Selection(0, 9, "ORG")])
     assert [(s.start, s.end) for s in inside] == [(15, 24)]
 
 
 def test_fuzzy_several_seeds_and_labels() -> None:
     text = "Acme Corp met Jane Doe. Acne Corp met Jone Doe, and Acme Crop too."
     seeds = [Selection(0, 9, "ORG"), Selection(14, 22, "PER"), Selection.pattern("Acme Corp", "ORG")]
-    got = get_matcher("fuzzy").match(text, seeds)
+    got = get_matcher("fuzzy", **LITERAL).match(text, seeds)
     assert [(s.text, s.label) for s in got] == [("Acne Corp", "ORG"), ("Jone Doe", "PER"), ("Acme Crop", "ORG")]
 
 
 def test_fuzzy_repeat_click_reuses_document_work() -> None:
     text = planted_document(50_000, every=1_000, seed=5).text
-    matcher = get_matcher("fuzzy")
+    matcher = get_matcher("fuzzy", **LITERAL)
     seed = [Selection.pattern("Acme Corp", "ORG")]
     first = matcher.match(text, seed)
     hits = default_cache.hits
@@ -200,7 +203,7 @@ def test_fuzzy_repeat_click_reuses_document_work() -> None:
 @pytest.mark.parametrize("k", [1, 2])
 def test_fuzzy_recall_and_precision_on_planted_document(k: int) -> None:
     doc = planted_document(300_000, every=600, seed=11)
-    got = get_matcher("fuzzy", max_edits=k).match(doc.text, [Selection.pattern(doc.name, "ORG")])
+    got = get_matcher("fuzzy", **LITERAL, max_edits=k).match(doc.text, [Selection.pattern(doc.name, "ORG")])
     spans = {(s.start, s.end) for s in got}
     wanted = {(p.start, p.end) for p in doc.plants if p.kind in VARIANT_KINDS
               and Levenshtein.distance(fold(p.text, DEFAULT_FOLDING), fold(doc.name, DEFAULT_FOLDING)) <= k}

@@ -13,13 +13,14 @@ def test_fuzzy_registered_by_name() -> None:
     assert "fuzzy" in available_matchers()
     assert get_factory("fuzzy") is FuzzyMatcher
     assert {o.name for o in declared_options(FuzzyMatcher)} == {
-        "max_edits", "edit_ratio", "min_score", "case_sensitive", "accent_sensitive", "normalize", "whole_word",
-        "overlaps"}
+        "max_edits", "edit_ratio", "min_score", "case", "case_sensitive", "name_guard", "abbreviations", "inflections",
+        "accent_sensitive", "normalize", "whole_word", "overlaps"}
 
 
 def test_fuzzy_defaults() -> None:
     assert dict(get_matcher("fuzzy").options) == {
-        "max_edits": 2, "edit_ratio": 0.25, "min_score": 0.0, "case_sensitive": False, "accent_sensitive": False,
+        "max_edits": 2, "edit_ratio": 0.25, "min_score": 0.0, "case": "smart", "case_sensitive": None,
+        "name_guard": True, "abbreviations": True, "inflections": True, "accent_sensitive": False,
         "normalize": False, "whole_word": True, "overlaps": "best-score"}
 
 

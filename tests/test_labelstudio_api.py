@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from spansuggest import get_matcher
+from spansuggest.matchers.exact import LITERAL
 from spansuggest.labelstudio import model_version_for, predict
 
-EXACT = get_matcher("exact")
+EXACT = get_matcher("exact", **LITERAL)  # the literal search (issue 7 refines the defaults)
 MV = model_version_for(EXACT)
 
 # §7 of LABEL_STUDIO_PROTOCOL.md: 67 code points, an emoji before the second "Apple".

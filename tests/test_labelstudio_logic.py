@@ -9,6 +9,7 @@ from types import MappingProxyType
 import pytest
 
 from spansuggest import Suggestion, get_matcher
+from spansuggest.matchers.exact import LITERAL
 from spansuggest.labelstudio import (
     Control,
     LabelConfigError,
@@ -22,7 +23,7 @@ from spansuggest.labelstudio import (
 
 CONFIG = '<View><Labels name="label" toName="text"><Label value="PER"/><Label value="ORG"/></Labels><Text name="text" value="$text"/></View>'
 CONTROL = Control("label", "text", "text", ("PER", "ORG"))
-EXACT = get_matcher("exact")
+EXACT = get_matcher("exact", **LITERAL)  # the literal search (issue 7 refines the defaults)
 MV = "test-version"
 
 
@@ -150,7 +151,7 @@ def test_region_id_avoids_taken_ids():
 def test_model_version_stable_per_name_and_options():
     version = model_version_for(get_matcher("exact"))
     assert re.fullmatch(r"spansuggest-[\w.+-]+-exact-[0-9a-f]{8}", version)
-    assert version == model_version_for(get_matcher("exact", case_sensitive=True))
+    assert version == model_version_for(get_matcher("exact", case="smart"))
     assert version != model_version_for(get_matcher("exact", case_sensitive=False))
 
 

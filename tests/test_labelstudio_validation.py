@@ -7,9 +7,10 @@ import logging
 import pytest
 
 from spansuggest import get_matcher
+from spansuggest.matchers.exact import LITERAL
 from spansuggest.labelstudio import LabelConfigError, RequestError, predict
 
-EXACT = get_matcher("exact")
+EXACT = get_matcher("exact", **LITERAL)  # the literal search (issue 7 refines the defaults)
 MV = "test-version"
 EMPTY = {"result": [], "score": 0.0, "model_version": MV}
 TEXT = "Ann met Ann. ANN and Annabel met Ann!"

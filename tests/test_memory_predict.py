@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from spansuggest import labelstudio
-from spansuggest.matchers.exact import ExactMatcher
+from spansuggest.matchers.exact import LITERAL, ExactMatcher
 from spansuggest.memory import GRACE_SECONDS, Memory, PatternStore
 
 from .test_memory_store import CONFIG, annotation_event, capture
@@ -47,7 +47,7 @@ def body(context: list[dict[str, Any]] | None, text: str = TEXT, annotations: li
 
 def interact(memory: Memory, context: list[dict[str, Any]]) -> list[dict[str, Any]]:
     request = body(context)
-    outcome = labelstudio.predict(request, ExactMatcher(), "v")
+    outcome = labelstudio.predict(request, ExactMatcher(**LITERAL), "v")
     return memory.predict(request, outcome, "v").results[0]["result"]
 
 
@@ -57,7 +57,7 @@ def spans(results: list[dict[str, Any]]) -> list[tuple[int, int]]:
 
 def test_memory_batch_predicts_learned_patterns(memory: Memory) -> None:
     memory.learn(annotation_event("ANNOTATION_CREATED", 1, TEXT, [(0, 3, "PER")]))
-    outcome = memory.predict(body(None), labelstudio.predict(body(None), ExactMatcher(), "v"), "v")
+    outcome = memory.predict(body(None), labelstudio.predict(body(None), ExactMatcher(**LITERAL), "v"), "v")
     (prediction,) = outcome.results
     assert prediction["model_version"] == "v+m1" == memory.model_version("v", "7.1")
     assert spans(prediction["result"]) == [(0, 3), (19, 22), (35, 38)]  # whole words: not in "Annabel"
@@ -68,13 +68,13 @@ def test_memory_batch_skips_saved_regions(memory: Memory) -> None:
     memory.learn(annotation_event("ANNOTATION_CREATED", 1, TEXT, [(0, 3, "PER")]))
     saved = [{"id": 9, "result": [region("abc", 19, 22)]}]
     request = body(None, annotations=saved)
-    prediction = memory.predict(request, labelstudio.predict(request, ExactMatcher(), "v"), "v").results[0]
+    prediction = memory.predict(request, labelstudio.predict(request, ExactMatcher(**LITERAL), "v"), "v").results[0]
     assert spans(prediction["result"]) == [(0, 3), (35, 38)]
 
 
 def test_memory_batch_before_learning_is_empty(memory: Memory) -> None:
     request = capture("predict_batch_task_open.json")
-    outcome = memory.predict(request, labelstudio.predict(request, ExactMatcher(), "v"), "v")
+    outcome = memory.predict(request, labelstudio.predict(request, ExactMatcher(**LITERAL), "v"), "v")
     assert outcome.results == [{"result": [], "score": 0.0, "model_version": "v"}]
 
 
@@ -82,7 +82,7 @@ def test_memory_batch_capture_probe(memory: Memory) -> None:
     request = capture("predict_batch_task_open.json")
     text = request["tasks"][0]["data"]["text"]
     memory.learn(annotation_event("ANNOTATION_CREATED", 1, text, [(0, 3, "PER")], project=1))
-    result = memory.predict(request, labelstudio.predict(request, ExactMatcher(), "v"), "v").results[0]["result"]
+    result = memory.predict(request, labelstudio.predict(request, ExactMatcher(**LITERAL), "v"), "v").results[0]["result"]
     assert [(r["value"]["start"], r["value"]["text"]) for r in result] == [(0, "Ann"), (20, "Ann"), (61, "Ann")]
 
 
@@ -97,7 +97,7 @@ def test_memory_deleted_suggestion_not_suggested_again(memory: Memory, clock: Cl
     # a new seed of the same label later: the deleted span stays away, in batch predictions too
     clock.now += 5
     memory.learn(annotation_event("ANNOTATION_CREATED", 1, TEXT, [(0, 3, "PER")]))
-    batch = memory.predict(body(None), labelstudio.predict(body(None), ExactMatcher(), "v"), "v").results[0]
+    batch = memory.predict(body(None), labelstudio.predict(body(None), ExactMatcher(**LITERAL), "v"), "v").results[0]
     assert (35, 38) not in spans(batch["result"])
 
 

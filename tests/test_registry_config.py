@@ -37,7 +37,7 @@ def test_registry_config_file_nested_tables_address_parts(tmp_path: Path, fresh_
     config.write_text('matcher = "exact+folded"\n[options]\noverlaps = "allow"\n[options.folded]\ncase_sensitive = false\n')
     matcher = get_matcher(str(config))
     assert isinstance(matcher, CombinedMatcher)
-    assert matcher.options["folded.case_sensitive"] is False and matcher.options["exact.case_sensitive"] is True
+    assert matcher.options["folded.case_sensitive"] is False and matcher.options["exact.case_sensitive"] is None
     assert matcher.options["overlaps"] == "allow"
 
 

@@ -105,5 +105,5 @@ def test_registry_cli_lists_versions_packages_options_and_broken(plugin_dir: Pat
     lines = result.output.splitlines()
     assert lines[lines.index("broken  (broken_plugin 0.0.0)") + 1].startswith("  BROKEN: matcher plugin 'broken'")
     assert "exact  (spansuggest 0.1.0)" in lines
-    assert "  case_sensitive (bool, default True): match case exactly (off: full Unicode case folding)" in lines
+    assert any(line.startswith("  case_sensitive (bool, default None): shorthand for case") for line in lines)
     assert any(line.startswith("  overlaps (str, default 'leftmost-longest', one of leftmost-longest") for line in lines)

@@ -9,6 +9,7 @@ import pytest
 
 from spansuggest import get_matcher
 from spansuggest.labelstudio import model_version_for
+from spansuggest.matchers.exact import LITERAL
 
 WEBHOOKS = [
     "webhook_START_TRAINING.json",
@@ -35,7 +36,7 @@ def test_health_up(make_client, path):
     assert response.status_code == 200 and response.is_json
     body = response.get_json()
     assert body["status"] == "UP" and body["model_class"] == "spansuggest:exact"
-    assert body["model_version"] == model_version_for(get_matcher("exact"))
+    assert body["model_version"] == model_version_for(get_matcher("exact", **LITERAL))
 
 
 def test_health_capture(make_client, capture):
@@ -46,7 +47,7 @@ def test_health_capture(make_client, capture):
 def test_setup_capture_returns_model_version(make_client, capture):
     response = replay(make_client(), capture("setup.json"))
     assert response.status_code == 200
-    assert response.get_json() == {"model_version": model_version_for(get_matcher("exact"))}
+    assert response.get_json() == {"model_version": model_version_for(get_matcher("exact", **LITERAL))}
 
 
 @pytest.mark.parametrize(

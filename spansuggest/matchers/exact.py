@@ -1,4 +1,9 @@
-"""The exact matcher: every literal occurrence of a seed, optionally ignoring case and other foldings.
+"""The exact matcher: every occurrence of a seed, refined for suggestion quality (issue 7).
+
+By default the case policy is ``smart``, and the longer-name guard, abbreviation links and inflections are
+on (each an option; rules and the ``reason`` vocabulary in :mod:`.refine`). ``case_sensitive=False`` still
+means "every case variant" and ``case_sensitive=True`` "exact case". :data:`LITERAL` turns every refinement
+off: the plain literal search, for code that needs the seed's surface and nothing else.
 
 Literal search only (never a regex built from user text): ``str.find`` for a few distinct seeds, one
 Aho-Corasick automaton (pyahocorasick ``iter()``, every occurrence, overlaps resolved by
@@ -9,21 +14,35 @@ and cached, so a repeat click only searches.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import ahocorasick
 
-from ..text import Folding, NormalizedText, fold, is_whole_word, splits_grapheme, view
+from ..text import Folding, NormalizedText, fold, splits_grapheme, view
 from ..types import Selection, Suggestion
 from .base import BaseMatcher, Option, Seed, overlap_option, resolve_seeds, select
+from .refine import (
+    SCORES,
+    Target,
+    case_policy,
+    inflect,
+    inflected_end,
+    judge,
+    partner_targets,
+    reason_for,
+    refine_options,
+    score_of,
+    targets,
+    unset_dropped,
+)
 
-__all__ = ["ExactMatcher", "find_all"]
+__all__ = ["LITERAL", "SCORES", "ExactMatcher", "find_all", "reason_for"]
+
+LITERAL = {"case": "sensitive", "name_guard": False, "abbreviations": False, "inflections": False}
+"""Options for the plain literal search (issue 2's defaults): ``ExactMatcher(**LITERAL)``."""
 
 AUTOMATON_MIN_PATTERNS = 8
 """From this many distinct folded seeds on, one Aho-Corasick pass beats one ``str.find`` pass per seed."""
-
-SCORES = {"exact": 1.0, "case": 0.9, "normalized": 0.8}
-"""Score by how the occurrence differs from its seed: not at all, only in case, or by other folding."""
-
 
 def find_all(haystack: str, needles: Sequence[str]) -> Iterator[tuple[int, int, int]]:
     """Yield ``(start, end, needle_index)`` for every occurrence of every needle, overlapping ones too."""
@@ -43,30 +62,25 @@ def find_all(haystack: str, needles: Sequence[str]) -> Iterator[tuple[int, int, 
         yield last + 1 - size, last + 1, idx
 
 
-def reason_for(surface: str, seed_surface: str) -> str:
-    """How a found surface differs from the seed's: ``exact``, ``case`` or ``normalized``."""
-    if surface == seed_surface:
-        return "exact"
-    if surface.casefold() == seed_surface.casefold():
-        return "case"
-    return "normalized"
-
-
 class ExactMatcher(BaseMatcher):
-    """Whole-word literal occurrences of each seed; case and normalisation folding on request."""
+    """Whole-word literal occurrences of each seed, refined for quality (see :mod:`.refine`)."""
 
     name = "exact"
     OPTIONS = (
-        Option("case_sensitive", bool, True, "match case exactly (off: full Unicode case folding)"),
+        *refine_options("smart")[:2],
         Option("whole_word", bool, True, "only occurrences that do not cut a word of the text"),
         Option("normalize", bool, False, "also fold accents, compatibility forms (NFKC) and whitespace runs"),
+        *refine_options("smart")[2:],
         overlap_option("leftmost-longest"),
     )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**unset_dropped(options))
 
     @property
     def folding(self) -> Folding:
         norm = self.options["normalize"]
-        return Folding(case=not self.options["case_sensitive"], accents=norm, nfkc=norm, whitespace=norm)
+        return Folding(case=case_policy(self.options) != "sensitive", accents=norm, nfkc=norm, whitespace=norm)
 
     def match(
         self, text: str, selections: Sequence[Selection], *, exclude: Iterable[tuple[int, int]] = ()
@@ -79,43 +93,51 @@ class ExactMatcher(BaseMatcher):
         return select(self.candidates(doc, seeds), seeds=seeds, exclude=exclude, overlaps=self.options["overlaps"])
 
     def candidates(self, doc: NormalizedText, seeds: Sequence[Seed]) -> Iterator[Suggestion]:
-        """Every occurrence of every seed in the folded document, mapped back to original offsets."""
-        by_needle: dict[str, list[Seed]] = {}
-        folded: dict[str, str] = {}  # Label Studio resends every accepted region: fold each surface once
-        for seed in seeds:
-            needle = folded.get(seed.surface)
-            if needle is None:
-                needle = folded[seed.surface] = fold(seed.surface, doc.folding)
-            by_needle.setdefault(needle, []).append(seed)
-        needles = list(by_needle)
-        groups = [self._label_groups(by_needle[n]) for n in needles]
+        """Every kept occurrence of every seed (and partner form) in the folded document, in original offsets."""
+        wanted = targets(seeds)
+        found = self._search(doc, wanted)
+        if self.options["abbreviations"]:
+            extra = partner_targets(doc.original, wanted, found)
+            if extra:
+                wanted += extra
+                found += self._search(doc, extra)
+        policy, guard = case_policy(self.options), self.options["name_guard"]
+        original, name, scores = doc.original, self.name, {}
+        for target, hits in zip(wanted, found):
+            for start, end, reason in judge(original, target, hits, policy=policy, guard=guard,
+                                          inflections=self.options["inflections"]):
+                value = scores.get(reason)
+                if value is None:
+                    value = scores[reason] = score_of(reason)
+                yield Suggestion(start, end, target.label, original[start:end], value, name, reason)
+
+    def _search(self, doc: NormalizedText, wanted: Sequence[Target]) -> list[list[tuple[int, int]]]:
+        """Per target, the whole-word spans (original offsets) of its surface or, with inflections, any number form."""
         original, whole_word = doc.original, self.options["whole_word"]
-        scored: dict[tuple[int, str], list[tuple[str, float, str]]] = {}  # (needle, surface) -> label, score, reason
-        for nstart, nend, idx in find_all(doc.text, needles):
+        inflecting, fold_case = whole_word and self.options["inflections"], doc.folding.case
+        by_needle: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        folded: dict[str, str] = {}  # Label Studio resends every accepted region: fold each surface once
+        for idx, target in enumerate(wanted):
+            stem, endings = inflect(target.surface) if inflecting else (target.surface, ("",))
+            needle = folded.get(stem)
+            if needle is None:
+                needle = folded[stem] = fold(stem, doc.folding)
+            by_needle.setdefault(needle, []).append((idx, endings))
+        needles = list(by_needle)
+        out: list[list[tuple[int, int]]] = [[] for _ in wanted]
+        for nstart, nend, which in find_all(doc.text, needles):
             span = doc.original_span(nstart, nend)
             if span is None:
                 continue
             start, end = span
-            if whole_word:
-                if not is_whole_word(original, start, end):
+            for idx, endings in by_needle[needles[which]]:
+                if whole_word:
+                    stop = inflected_end(original, start, end, endings, fold_case=fold_case)
+                    if stop is None:
+                        continue
+                elif splits_grapheme(original, start, end):
                     continue
-            elif splits_grapheme(original, start, end):
-                continue
-            surface = original[start:end]
-            labels = scored.get((idx, surface))
-            if labels is None:
-                labels = scored[idx, surface] = [
-                    (label, SCORES[reason], reason)
-                    for label, seed_surfaces in groups[idx]
-                    for reason in [max((reason_for(surface, s) for s in seed_surfaces), key=SCORES.__getitem__)]
-                ]
-            for label, score, reason in labels:
-                yield Suggestion(start, end, label, surface, score, self.name, reason)
-
-    @staticmethod
-    def _label_groups(seeds: Sequence[Seed]) -> list[tuple[str, list[str]]]:
-        """The distinct seed surfaces sharing one folded needle, grouped by label (first-seen order)."""
-        groups: dict[str, dict[str, None]] = {}
-        for seed in seeds:
-            groups.setdefault(seed.label, {})[seed.surface] = None
-        return [(label, list(surfaces)) for label, surfaces in groups.items()]
+                else:
+                    stop = end
+                out[idx].append((start, stop))
+        return out

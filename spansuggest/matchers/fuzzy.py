@@ -38,6 +38,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from rapidfuzz import process
@@ -46,9 +47,19 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 from ..text import Folding, NormalizedText, default_cache, fold, is_whole_word, is_word_char, splits_grapheme, view
 from ..types import Selection, Suggestion
 from .base import BaseMatcher, Option, Seed, overlap_option, resolve_seeds, select
-from .exact import find_all, reason_for
+from .exact import find_all
+from .refine import (
+    SCORES,
+    Target,
+    case_policy,
+    judge,
+    partner_targets,
+    refine_options,
+    targets,
+    unset_dropped,
+)
 
-__all__ = ["FuzzyMatcher", "PieceIndex", "SHORT_SEED", "edit_budget", "split_pieces", "score"]
+__all__ = ["SHORT_SEED", "FuzzyMatcher", "PieceIndex", "edit_budget", "score", "split_pieces"]
 
 SHORT_SEED = 4
 """Seeds shorter than this many folded characters are matched with no edits (see the module docstring)."""
@@ -173,17 +184,20 @@ class FuzzyMatcher(BaseMatcher):
         Option("edit_ratio", float, 0.25, "most edits per folded seed character (k = min(max_edits, ratio * length))",
                min=0.0, max=0.5),
         Option("min_score", float, 0.0, "drop suggestions scoring below this", min=0.0, max=1.0),
-        Option("case_sensitive", bool, False, "match case exactly (off: case differences are not edits)"),
+        *refine_options("smart"),
         Option("accent_sensitive", bool, False, "match accents exactly (off: é ~ e, not an edit)"),
         Option("normalize", bool, False, "also fold compatibility forms (NFKC) and whitespace runs"),
         Option("whole_word", bool, True, "suggestions start and end on word boundaries of the original text"),
         overlap_option("best-score"),
     )
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**unset_dropped(options))
+
     @property
     def folding(self) -> Folding:
         norm = self.options["normalize"]
-        return Folding(case=not self.options["case_sensitive"], accents=not self.options["accent_sensitive"],
+        return Folding(case=case_policy(self.options) != "sensitive", accents=not self.options["accent_sensitive"],
                        nfkc=norm, whitespace=norm)
 
     def match(
@@ -197,32 +211,52 @@ class FuzzyMatcher(BaseMatcher):
         return select(candidates, seeds=seeds, exclude=exclude, overlaps=self.options["overlaps"])
 
     def candidates(self, doc: NormalizedText, seeds: Sequence[Seed]) -> Iterator[Suggestion]:
-        """Every span within the edit budget of a seed, mapped back to original offsets and scored."""
-        by_needle: dict[str, list[Seed]] = {}
-        for seed in seeds:
-            by_needle.setdefault(fold(seed.surface, doc.folding), []).append(seed)
-        needles = list(by_needle)
+        """Every kept span within the edit budget of a seed (or partner form), in original offsets, scored."""
+        wanted = targets(seeds)
+        found = self._search(doc, wanted)
+        if self.options["abbreviations"]:
+            exact = [[(s, e) for s, e, d, _ in hits if d == 0] for hits in found]
+            extra = partner_targets(doc.original, wanted, exact)
+            if extra:
+                wanted += extra
+                found += self._search(doc, extra)
+        original, min_score = doc.original, self.options["min_score"]
+        policy, guard = case_policy(self.options), self.options["name_guard"]
+        for target, hits in zip(wanted, found):
+            needle = fold(target.surface, doc.folding)
+            distance_of = {(s, e): (d, m) for s, e, d, m in hits}
+            kept = judge(original, target, [(s, e) for s, e, _, _ in hits], policy=policy, guard=guard,
+                         inflections=self.options["inflections"], distances=[d for _, _, d, _ in hits])
+            for start, end, reason in kept:
+                distance, span_len = distance_of[start, end]
+                surface = original[start:end]
+                value = score(distance, len(needle), span_len, surface, target.surface)
+                if reason == "inflection":  # another number of the seed: as close as a case variant
+                    value = max(value, SCORES["inflection"])
+                if value < min_score:
+                    continue
+                yield Suggestion(start, end, target.label, surface, value, self.name, reason, distance)
+
+    def _search(self, doc: NormalizedText, wanted: Sequence[Target]) -> list[list[tuple[int, int, int, int]]]:
+        """Per target, ``(start, end, distance, folded length)`` of every edge-valid span within its budget."""
+        needles = [fold(t.surface, doc.folding) for t in wanted]
         budgets = [edit_budget(len(n), self.options["max_edits"], self.options["edit_ratio"]) for n in needles]
         anchors = self._anchors(doc, needles, budgets)
-        original, min_score, whole_word = doc.original, self.options["min_score"], self.options["whole_word"]
+        original, whole_word = doc.original, self.options["whole_word"]
+        out: list[list[tuple[int, int, int, int]]] = []
         for idx, needle in enumerate(needles):
-            group = by_needle[needle]
             first_is_word, last_is_word = is_word_char(needle[0]), is_word_char(needle[-1])
+            hits = []
             for nstart, nend, distance in self._verify(doc.text, needle, budgets[idx], anchors[idx],
                                                        first_is_word, last_is_word):
                 span = doc.original_span(nstart, nend)
                 if span is None:
                     continue
                 start, end = span
-                if not self._edges_ok(original, start, end, first_is_word, last_is_word, whole_word):
-                    continue
-                surface = original[start:end]
-                for seed in group:
-                    value = score(distance, len(needle), nend - nstart, surface, seed.surface)
-                    if value < min_score:
-                        continue
-                    reason = reason_for(surface, seed.surface) if distance == 0 else "fuzzy"
-                    yield Suggestion(start, end, seed.label, surface, value, self.name, reason, distance)
+                if self._edges_ok(original, start, end, first_is_word, last_is_word, whole_word):
+                    hits.append((start, end, distance, nend - nstart))
+            out.append(hits)
+        return out
 
     @staticmethod
     def _anchors(doc: NormalizedText, needles: Sequence[str], budgets: Sequence[int]) -> list[np.ndarray]:
