@@ -14,7 +14,6 @@ and cached, so a repeat click only searches.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
 
 import ahocorasick
 
@@ -33,7 +32,6 @@ from .refine import (
     refine_options,
     score_of,
     targets,
-    unset_dropped,
 )
 
 __all__ = ["LITERAL", "SCORES", "ExactMatcher", "find_all", "reason_for"]
@@ -73,9 +71,6 @@ class ExactMatcher(BaseMatcher):
         *refine_options("smart")[2:],
         overlap_option("leftmost-longest"),
     )
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**unset_dropped(options))
 
     @property
     def folding(self) -> Folding:

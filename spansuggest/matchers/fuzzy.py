@@ -38,7 +38,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from rapidfuzz import process
@@ -56,7 +55,6 @@ from .refine import (
     partner_targets,
     refine_options,
     targets,
-    unset_dropped,
 )
 
 __all__ = ["SHORT_SEED", "FuzzyMatcher", "PieceIndex", "edit_budget", "score", "split_pieces"]
@@ -190,9 +188,6 @@ class FuzzyMatcher(BaseMatcher):
         Option("whole_word", bool, True, "suggestions start and end on word boundaries of the original text"),
         overlap_option("best-score"),
     )
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**unset_dropped(options))
 
     @property
     def folding(self) -> Folding:

@@ -70,7 +70,6 @@ __all__ = [
     "sentence_initial",
     "shape",
     "targets",
-    "unset_dropped",
 ]
 
 CASE_POLICIES = ("smart", "sensitive", "insensitive")
@@ -95,11 +94,6 @@ def refine_options(case: str) -> tuple[Option, ...]:
         Option("abbreviations", bool, True, "also suggest the abbreviation (or long form) the document defines"),
         Option("inflections", bool, True, "also suggest plural/singular forms of the seed's last word"),
     )
-
-
-def unset_dropped(options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` without a ``case_sensitive`` of ``None`` (unset), so a matcher rebuilds from its own options."""
-    return {k: v for k, v in options.items() if not (k == "case_sensitive" and v is None)}
 
 
 def case_policy(options: Mapping[str, Any]) -> str:
