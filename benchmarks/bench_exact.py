@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
           f"seed {seed_plant.text!r} at {seed_plant.start}")
 
     insensitive = get_matcher("exact", case_sensitive=False)
-    sensitive = get_matcher("exact")
+    sensitive = get_matcher("exact", case_sensitive=True)
     pattern = re.compile(r"\b" + re.escape(args.name) + r"\b", re.I)
     rows: dict[str, list[float]] = {k: [] for k in ("first", "repeat", "re", "cs", "find")}
     disagreements = 0

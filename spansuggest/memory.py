@@ -46,7 +46,7 @@ from .labelstudio import (
     to_result,
 )
 from .matchers.base import Matcher
-from .matchers.exact import ExactMatcher
+from .matchers.exact import LITERAL, ExactMatcher
 from .matchers.gazetteer import Gazetteer, Pattern
 
 __all__ = [
@@ -142,10 +142,13 @@ def annotation_spans(annotation: Mapping[str, Any], task: Any, controls: Sequenc
     return found
 
 
+GAZETTEER_OPTIONS = ("case_sensitive", "whole_word", "normalize", "overlaps")
+"""The served matcher's options a gazetteer applies to its literal patterns (others keep the literal default)."""
+
+
 def gazetteer_options(matcher: Matcher) -> dict[str, Any]:
-    """The served matcher's options that a gazetteer understands (case policy, whole words, overlaps)."""
-    declared = {o.name for o in ExactMatcher.OPTIONS}
-    return {k: v for k, v in matcher.options.items() if k in declared}
+    """The served matcher's options that a gazetteer applies (explicit case sensitivity, whole words, overlaps)."""
+    return {k: v for k, v in matcher.options.items() if k in GAZETTEER_OPTIONS and v is not None}
 
 
 class PatternStore:
@@ -335,7 +338,7 @@ class Memory:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.options = ExactMatcher(**options).options  # validated once, at start-up
+        self.options = ExactMatcher(**{**LITERAL, **options}).options  # validated once, at start-up
         self.cache_size = cache_size
         self._gazetteers: OrderedDict[tuple[str, int], dict[tuple[str, str], Gazetteer]] = OrderedDict()
         self._lock = threading.Lock()

@@ -198,10 +198,18 @@ def test_matchers_lists_exact_and_its_options() -> None:
         assert option.name in result.stdout
 
 
-def test_readme_documents_exact_options() -> None:
+@pytest.mark.parametrize("name", ["exact", "fuzzy", "transformer"])
+def test_readme_option_tables_are_generated_from_declarations(name: str) -> None:
+    """The README's tables are `spansuggest matchers --markdown NAME`: the declaration is the one source."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    for option in declared_options(get_factory("exact")):
-        assert f"`{option.name}`" in readme and f"`--{option.name.replace('_', '-')}`" in readme
+    table = run("matchers", "--markdown", name).stdout.split("\n", 2)[2].strip()
+    assert table.startswith("| option |")
+    assert table in readme, f"README.md is stale: paste `spansuggest matchers --markdown {name}` into it"
+
+
+def test_matchers_unknown_name_is_a_usage_error() -> None:
+    result = run("matchers", "nope")
+    assert result.exit_code == 2 and "no matcher named nope" in result.output
 
 
 def test_options_command_option_values_are_not_matcher_flags(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import pickle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spansuggest.matchers.exact import ExactMatcher
+from spansuggest.matchers.exact import LITERAL, ExactMatcher
 from spansuggest.matchers.gazetteer import Gazetteer, Pattern
 from spansuggest.types import Selection
 
@@ -31,7 +31,7 @@ def check_same_as_exact(text: str, patterns: list[tuple[str, str]], options: dic
     patterns = single_label(patterns, options)
     exclude = [(s, min(s + n, len(text))) for s, n in excluded if s < len(text)]
     got = Gazetteer(patterns, **options).match(text, exclude=exclude)
-    want = ExactMatcher(**options).match(text, [Selection.pattern(p, label) for label, p in patterns], exclude=exclude)
+    want = ExactMatcher(**{**LITERAL, **options}).match(text, [Selection.pattern(p, label) for label, p in patterns], exclude=exclude)
     assert [(g.start, g.end, g.label, g.text, g.score) for g in got] == [(w.start, w.end, w.label, w.text, w.score) for w in want]
     assert all(text[g.start : g.end] == g.text for g in got)
 

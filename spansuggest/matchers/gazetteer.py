@@ -3,7 +3,9 @@
 The exact matcher builds its automaton per call from the seeds of one click; a gazetteer (the patterns a
 project learned, or a patterns file) holds thousands of patterns that change rarely, so its automaton is
 built once and reused for every document. Matching follows :class:`~spansuggest.matchers.exact.ExactMatcher`
-with the same options (case policy, ``whole_word``, ``normalize``, ``overlaps``): same folding, same word
+as a literal search (:data:`~spansuggest.matchers.exact.LITERAL`: case-sensitive unless told otherwise, no
+name guard, abbreviations or inflections: patterns are applied before anyone clicks, so they stay strict)
+with the same options (``case_sensitive``, ``whole_word``, ``normalize``, ``overlaps``): same folding, same word
 boundaries, same overlap policy, same scores, and :meth:`Gazetteer.match` returns exactly what
 ``ExactMatcher.match`` returns for the patterns as :meth:`~spansuggest.types.Selection.pattern` seeds.
 
@@ -32,7 +34,7 @@ import numpy as np
 from ..text import NormalizedText, fold, is_mark, is_whole_word, is_word_char, view
 from ..types import Suggestion
 from .base import Seed, select
-from .exact import SCORES, ExactMatcher, reason_for
+from .exact import LITERAL, SCORES, ExactMatcher, reason_for
 
 __all__ = ["Gazetteer", "Pattern"]
 
@@ -122,7 +124,7 @@ class Gazetteer:
     name = "gazetteer"
 
     def __init__(self, patterns: Iterable[Pattern | tuple[str, str] | tuple[str, str, int]], **options: Any) -> None:
-        self.exact = ExactMatcher(**options)
+        self.exact = ExactMatcher(**{**LITERAL, **options})
         self.options = self.exact.options
         self.folding = self.exact.folding
         counts: dict[str, dict[str, dict[str, int]]] = {}  # folded -> label -> surface -> count

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from spansuggest.matchers.base import BaseMatcher, Option, overlap_option, resolve_seeds, select
-from spansuggest.matchers.exact import ExactMatcher
+from spansuggest.matchers.exact import LITERAL, ExactMatcher
 from spansuggest.types import Selection, Suggestion
 
 STOPWORDS = frozenset({"and", "of", "the", "for", "&"})
@@ -29,7 +29,7 @@ class AcronymMatcher(BaseMatcher):
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)
-        self._exact = ExactMatcher(overlaps="allow")
+        self._exact = ExactMatcher(**LITERAL, overlaps="allow")
 
     def match(
         self, text: str, selections: Sequence[Selection], *, exclude: Iterable[tuple[int, int]] = ()
