@@ -52,6 +52,9 @@ DEFAULT_THRESHOLD = 0.7
 DEFAULT_LAYER = -4
 """The third of all-MiniLM-L6-v2's six layers: its vectors separate entity types better than the last's."""
 
+TYPE_GROUPS = {"GPE": "LOC", "FAC": "LOC"}
+"""Predicted entity types that count as one for the type bonus: spaCy's places (annotation schemes differ)."""
+
 _ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
 
 CANDIDATE_SOURCES = ("auto", "spacy+rule", "model+rule", "spacy", "model", "rule")
@@ -77,7 +80,9 @@ class TransformerMatcher(BaseMatcher):
         Option("window", int, 256, "tokens per encoded window (capped at the model's maximum)", min=8, max=8192),
         Option("stride", int, 224, "tokens between window starts (smaller: more overlap, slower)", min=1, max=8192),
         Option("layer", int, DEFAULT_LAYER, "hidden layer whose token vectors are pooled (0: embeddings, -1: last)"),
-        Option("max_chars", int, 1_000_000, "encode at most this many characters around the seeds", min=1000),
+        Option(
+            "max_chars", int, 400_000, "encode at most this many characters around the seeds (time budget)", min=1000
+        ),
         Option("cache_mb", int, 512, "per-document embedding cache size (MB, LRU)", min=0),
         Option("bf16", bool, True, "run the model in bfloat16 autocast (2x faster on AVX512-BF16/AMX CPUs)"),
         Option("center", bool, True, "subtract the document's mean vector before comparing"),
@@ -233,13 +238,13 @@ class TransformerMatcher(BaseMatcher):
     def _same_type(typed: Sequence[tuple[int, int, str]], n: int, seeds: Sequence[Seed]) -> np.ndarray:
         """(n, seeds): 1 where one of the first spans has the type predicted over a seed (most overlap), else 0."""
         out = np.zeros((n, len(seeds)), np.float32)
-        kinds = np.array([k for _, _, k in typed] + [""] * (n - len(typed)), dtype=object)
+        kinds = np.array([TYPE_GROUPS.get(k, k) for _, _, k in typed] + [""] * (n - len(typed)), dtype=object)
         for j, seed in enumerate(seeds):
             overlap = [
                 (min(e, seed.end) - max(s, seed.start), k) for s, e, k in typed if k and s < seed.end and seed.start < e
             ]
             if overlap:
-                out[:, j] = kinds == max(overlap)[1]
+                out[:, j] = kinds == TYPE_GROUPS.get(max(overlap)[1], max(overlap)[1])
         return out
 
     def _seed_vectors(
