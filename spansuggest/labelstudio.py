@@ -41,6 +41,7 @@ __all__ = [
     "read_region",
     "region_id",
     "saved_regions",
+    "task_texts",
     "to_result",
 ]
 
@@ -205,6 +206,27 @@ def known_ids(items: Sequence[Any], task: Mapping[str, Any]) -> set[str]:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 ids.add(item["id"])
     return ids
+
+
+def task_texts(payload: Any) -> list[str]:
+    """The texts of a ``TASKS_CREATED`` webhook's tasks, for every ``<Text>`` its project's config labels.
+
+    Anything malformed (no tasks, no readable config, non-string data) yields fewer texts, never an error.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("tasks"), list):
+        return []
+    project = payload.get("project")
+    config = project.get("label_config") if isinstance(project, dict) else None
+    try:
+        keys = dict.fromkeys(c.value_key for c in parse_label_config(config)) if isinstance(config, str) else {}
+    except LabelConfigError:
+        return []
+    texts = []
+    for task in payload["tasks"]:
+        data = task.get("data") if isinstance(task, dict) else None
+        if isinstance(data, dict):
+            texts += [text for key in keys if isinstance(text := data.get(key), str) and text]
+    return texts
 
 
 def empty_prediction(model_version: str) -> dict[str, Any]:

@@ -15,8 +15,10 @@ import hmac
 import json
 import logging
 import os
+import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
@@ -145,6 +147,52 @@ def _json_body_or_none() -> Any:
         return None
 
 
+class Preparer:
+    """Per-document work for new tasks, done in one background thread so the webhook answers at once.
+
+    A matcher with a ``prepare(text)`` method (the transformer encodes the document) gets the texts of the tasks
+    Label Studio reports as created, so the annotator's first click is as fast as a repeat click. The queue is
+    bounded: texts beyond it are skipped with a log line (their first click just does the work).
+    """
+
+    def __init__(self, prepare: Callable[[str], None], capacity: int = 64) -> None:
+        self._prepare = prepare
+        self._queue: queue.Queue[str] = queue.Queue(maxsize=capacity)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, texts: list[str]) -> None:
+        """Queue texts for preparation (never blocks)."""
+        skipped = 0
+        for text in texts:
+            try:
+                self._queue.put_nowait(text)
+            except queue.Full:
+                skipped += 1
+        if skipped:
+            log.info("prepare queue full: %d new task text(s) will be prepared at their first click", skipped)
+        with self._lock:
+            if texts and (self._thread is None or not self._thread.is_alive()):
+                self._thread = threading.Thread(target=self._run, name="spansuggest-prepare", daemon=True)
+                self._thread.start()
+
+    def join(self) -> None:
+        """Wait until every queued text is prepared (for tests and orderly shutdown)."""
+        self._queue.join()
+
+    def _run(self) -> None:
+        while True:
+            text = self._queue.get()
+            try:
+                started = time.perf_counter()
+                self._prepare(text)
+                log.info("prepared a new task's document (%d chars) in %.1f s", len(text), time.perf_counter() - started)
+            except Exception:  # a document the matcher cannot prepare is prepared (or refused) at its first click
+                log.exception("preparing a new task's document failed")
+            finally:
+                self._queue.task_done()
+
+
 def create_app(
     matcher: Matcher,
     *,
@@ -162,12 +210,17 @@ def create_app(
     ``model_version`` defaults to :func:`~spansuggest.labelstudio.model_version_for` the matcher.
     ``basic_auth`` is ``(user, password)``; when ``None`` it is read from ``BASIC_AUTH_USER`` and
     ``BASIC_AUTH_PASS`` and enforced only when both are set. Bodies over ``max_content_length`` bytes get 413.
+    A matcher with a ``prepare(text)`` method gets the texts of newly created tasks (``TASKS_CREATED``) in a
+    background thread (:class:`Preparer`).
     """
     version = model_version or labelstudio.model_version_for(matcher)
     credentials = basic_auth if basic_auth is not None else _credentials_from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = max_content_length
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    prepare = getattr(matcher, "prepare", None)
+    preparer = Preparer(prepare) if callable(prepare) else None
+    app.extensions["spansuggest.preparer"] = preparer
     metrics = ServerMetrics()
 
     @app.before_request
@@ -257,6 +310,8 @@ def create_app(
         body = _json_body_or_none()
         action = body.get("action") if isinstance(body, dict) else None
         log.debug("webhook %r", action)
+        if action == "TASKS_CREATED" and preparer is not None:
+            preparer.submit(labelstudio.task_texts(body))
         if memory is not None:
             return jsonify(memory.learn(body))
         return jsonify(status="ok", action=action if isinstance(action, str) else None)

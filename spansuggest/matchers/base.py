@@ -38,7 +38,11 @@ OVERLAP_POLICIES = ("leftmost-longest", "best-score", "allow")
 
 @runtime_checkable
 class Matcher(Protocol):
-    """What every matcher, built-in or plugin, provides."""
+    """What every matcher, built-in or plugin, provides.
+
+    A matcher may also offer ``prepare(text)``: the per-document work (an index, an encoding) done ahead of the
+    first click; the server calls it for the tasks Label Studio reports as created.
+    """
 
     name: str
     options: Mapping[str, Any]
