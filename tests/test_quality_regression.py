@@ -19,11 +19,14 @@ CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 # (set, documents, matcher) -> (same-entity recall floor, precision floor); reached: see the comment per row.
 FLOORS = {
-    ("wikigold", 60, "exact"): (0.96, 0.92),  # .973 / .938 (issue-2 exact: .996 / .758)
-    ("wikigold", 60, "fuzzy"): (0.96, 0.88),  # .973 / .897
-    ("sec_fin5", 5, "exact"): (0.89, 0.95),  # .907 / .961
-    ("ncbi_disease_test", 50, "exact"): (0.51, 0.60),  # .522 / .618 (issue-2 exact: .260 / .691)
-    ("ncbi_disease_test", 50, "fuzzy"): (0.52, 0.65),  # .538 / .664
+    ("wikigold", 60, "exact"): (0.95, 0.94),  # .968 / .953 (issue-2 exact: .996 / .758)
+    ("wikigold", 60, "fuzzy"): (0.95, 0.90),  # .968 / .918
+    ("sec_fin5", 5, "exact"): (0.96, 0.97),  # .971 / .982
+    # precision on this slice fell from .618: the new abbreviation links find more mentions (recall .522 -> .689),
+    # and many of them carry the other label of the same words (SpecificDisease vs Modifier), which a string
+    # matcher cannot tell apart
+    ("ncbi_disease_test", 50, "exact"): (0.67, 0.58),  # .689 / .593 (issue-2 exact: .260 / .691)
+    ("ncbi_disease_test", 50, "fuzzy"): (0.69, 0.62),  # .705 / .631
 }
 
 

@@ -55,9 +55,38 @@ def test_name_guard_leaves_out_parts_of_longer_names(name: str) -> None:
     text = "Healy spoke. Then I. Healy and Tom Healy met Healy, and the Stanley Cup went to Healy's team."
     assert [t for t, _ in found(name, text, "Healy")] == ["Healy", "Healy"]
     assert len(found(name, text, "Healy", name_guard=False)) == 4
-    # a sentence-initial neighbour is no evidence; the annotator's own fragment turns the guard off
-    assert [t for t, _ in found(name, "Cup final. Yesterday Cup won.", "Cup")] == ["Cup"]
+    # a sentence-initial common word is no evidence; the annotator's own fragment turns the guard off
+    assert [t for t, _ in found(name, "Cup final. Yesterday Cup won. We met yesterday.", "Cup")] == ["Cup"]
+    assert [t for t, _ in found(name, "Cup final. While Cup won, we lost. Perhaps Cup lost.", "Cup")] == ["Cup", "Cup"]
     assert [t for t, _ in found(name, "The Stanley Cup. A cup. The Cup.", "Cup")] == ["Cup"]
+
+
+@pytest.mark.parametrize("name", MATCHERS)
+def test_name_guard_sentence_initial_name_word(name: str) -> None:
+    # "Angela" starts a sentence but the text never writes it in lower case: a first name
+    text = "Angela Carder was ill.\nLater, Carder left. Carder came back."
+    assert [t for t, _ in found(name, text, "Carder", nth=1)] == ["Carder"]
+
+
+@pytest.mark.parametrize("name", MATCHERS)
+def test_name_guard_particles_labels_and_headings(name: str) -> None:
+    text = "He studied at the University of Texas. Texas is big. Dorothea von Texas sang."
+    assert [t for t, _ in found(name, text, "Texas", nth=1)] == []
+    form = "Name: Zhang Jilun Title: Director\nZhang Jilun signed."
+    assert [t for t, _ in found(name, form, "Zhang Jilun", nth=1)] == ["Zhang Jilun"]
+    heading = "The Borrower agrees. 6 AFFIRMATIVE COVENANTS Borrower shall pay."
+    assert [t for t, _ in found(name, heading, "Borrower")] == ["Borrower"]
+    caps = 'A loan between SILICON VALLEY BANK ("Bank"), a bank, and us. The Bank pays.'
+    assert [t for t, _ in found(name, caps, "Bank")] == ["Bank"]
+    assert [t for t, _ in found(name, "JAPAN WINS AGAIN. Japan lost.", "Japan")] == ["JAPAN"]
+
+
+@pytest.mark.parametrize("name", MATCHERS)
+def test_name_guard_defined_term_modifies_a_capitalised_word(name: str) -> None:
+    text = 'The lender (the "Bank") lends. All Bank Expenses are due. The Bank pays.'
+    assert [t for t, _ in found(name, text, "Bank")] == ["Bank", "Bank"]
+    named = 'Acme (the "Airland") lends. Airland International Limited signed. Airland pays.'
+    assert [t for t, _ in found(name, named, "Airland")] == ["Airland"]
 
 
 @pytest.mark.parametrize("name", MATCHERS)
@@ -70,6 +99,17 @@ def test_abbreviations_link_short_and_long_forms(name: str) -> None:
     back = found(name, text, "APC", nth=1)
     assert ("adenomatous polyposis coli", "long form:APC") in back
     assert all(t != "APC" for t, _ in found(name, text, "Adenomatous polyposis coli", abbreviations=False))
+
+
+@pytest.mark.parametrize("name", MATCHERS)
+def test_abbreviations_inside_the_seed_other_order_and_notes(name: str) -> None:
+    text = "The congenital chloride diarrhea (CLD) gene. Many CLD patients."
+    assert [t for t, _ in found(name, text, "congenital chloride diarrhea")] == ["CLD", "CLD"]
+    text = "Seen in myotonic dystrophy (DM). The DM gene."
+    assert [t for t, _ in found(name, text, "myotonic dystrophy")] == ["DM", "DM"]
+    assert ("myotonic dystrophy", "long form:DM") in found(name, text, "DM")
+    text = "Cowden disease (CD; MIM 158350) is rare. CD families."
+    assert [t for t, _ in found(name, text, "Cowden disease")] == ["CD", "CD"]
 
 
 @pytest.mark.parametrize("name", MATCHERS)

@@ -13,18 +13,33 @@ Four named behaviours, each an option declared the same way by the ``exact`` and
   capitals on its own ("ACME Corp" for "Acme Corp"). Any other case
   difference, above all a lower-case hit for a capitalised seed ("Apple" -> "apple"), is dropped. Case is
   compared word by word as a shape (lower, Title, UPPER, mixed), so the rule holds for fuzzy hits too.
-- **longer-name guard** (``name_guard``): a hit joined (by spaces or a hyphen, on one line) to a
-  capitalised word the seed did not include, or preceded by an initial ("I. Healy"), is part of a longer
-  name ("Stanley Cup", "Watson School of ...") and is left out. A capitalised neighbour that starts a
-  sentence is no evidence ("Yesterday Healy said"), nor is an all-caps neighbour of an all-caps hit
-  (a headline) unless the seed itself is in capitals. A seed the annotator cut out of a longer name
-  (its own neighbour is such a word) turns the guard off for that seed.
+- **longer-name guard** (``name_guard``): a capitalised hit joined (by spaces or a hyphen, on one line) to
+  a capitalised word the seed did not include, or preceded by an initial ("I. Healy"), is part of a longer
+  name ("Stanley Cup", "Watson School of ...") and is left out. One rule per kind of neighbour:
+  a name particle between counts as joined ("University of Texas", "Dorothea von Schlegel"); a word
+  followed by a colon is a field label, not a name ("Jilun Name:", "Shanghai Fax:"); a sentence-initial
+  word is evidence only when it is no function word or sentence adverb (``_FUNCTION_WORDS``, ``-ly``,
+  ``-ing``) and the text never writes it in lower case ("Angela Carder", not "Yesterday Healy"); a
+  capitals word beside a hit not in capitals is no evidence when it belongs to a run of capitals (a
+  heading run into the sentence: "AFFIRMATIVE COVENANTS Borrower"), and a capitals neighbour of a
+  capitals hit only in a sentence wholly in capitals (a headline, unless the seed itself is in
+  capitals; "between SILICON VALLEY BANK (...), a bank" is a name). A hit with no capital letter
+  ("tumours") is a common word, never guarded. A defined term, written in quotation marks somewhere
+  ('(the "Bank")') and used with the article ("the Bank"), is a noun the contract made a term: before
+  another capitalised word it modifies it ("Bank Expenses", "Borrower Company"), so only the word
+  before it is checked. A seed the annotator cut out of a longer name (its own neighbour is such a
+  word) turns the guard off for that seed.
 - **abbreviations** (``abbreviations``): a definition "long form (SF)" or "SF (long form)" found at the
   seed or at one of its hits (checked per hit: a look at the characters around it, so no per-document
   pass and nothing to cache) (Schwartz & Hearst 2003: every character of the short form appears in
   order in the long form, its first at the start of a word; short form 2-10 characters, at most two
-  words; long form at most ``min(|SF| + 5, 2|SF|)`` words, in the same sentence) links the two: the
-  seed's partner form is searched too, with the same case policy (read at the definition) and guard.
+  words, the part before a ``;`` or ``,`` in the parenthesis ("CD; MIM 158350"); long form at most
+  ``min(|SF| + 5, 2|SF|)`` words, in the same sentence) links the two: the seed's partner form is
+  searched too, with the same case policy (read at the definition) and guard. When the hit is the
+  long form, Schwartz-Hearst's long form may start at any word inside it ("congenital chloride
+  diarrhea (CLD)"), and a short form in capitals that is the hit's initials in another order also
+  counts ("myotonic dystrophy (DM)", from the Latin "dystrophia myotonica"); the same initials rule
+  finds the long form before a parenthesised short-form seed.
 - **inflection** (``inflections``): plural and singular forms of the seed's last word (``s``, ``es``,
   ``y``/``ies``) when it is a lower-case word; names do not inflect ("Lender" is not "Lenders", "Williams"
   never becomes "William"). The exact matcher searches the common stem once and checks the ending per
@@ -46,13 +61,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ..text import is_whole_word, is_word_char
+from ..text import default_cache, is_whole_word, is_word_char
 from .base import Option, Seed
 
 __all__ = [
     "CASE_POLICIES",
     "SCORES",
     "CaseJudge",
+    "NameGuard",
     "Target",
     "case_policy",
     "guarded",
@@ -64,12 +80,14 @@ __all__ = [
     "long_form_start",
     "partner_targets",
     "partners",
+    "quoted",
     "reason_for",
     "refine_options",
     "score_of",
     "sentence_initial",
     "shape",
     "targets",
+    "written_lower",
 ]
 
 CASE_POLICIES = ("smart", "sensitive", "insensitive")
@@ -182,6 +200,16 @@ def _caps_line(text: str, start: int, end: int) -> bool:
     return not any(ch.islower() for ch in text[lo:hi])
 
 
+def _caps_sentence(text: str, start: int, end: int) -> bool:
+    """True when the sentence (within its line) holding ``[start, end)`` has no lower-case letter: a headline."""
+    lo, hi = start, end
+    while lo > 0 and text[lo - 1] not in ".!?\n\r" and not text[lo - 1].islower():
+        lo -= 1
+    while hi < len(text) and text[hi] not in ".!?\n\r" and not text[hi].islower():
+        hi += 1
+    return (lo == 0 or not text[lo - 1].islower()) and (hi == len(text) or not text[hi].islower())
+
+
 def _title(shapes: Sequence[str]) -> bool:
     """Title Case: the first word capitalised, the others capitalised, lower-case (``of``) or uncased."""
     return bool(shapes) and shapes[0] == "t" and all(s in "tln" for s in shapes)
@@ -222,56 +250,148 @@ class CaseJudge:
 
 # --- longer-name guard -----------------------------------------------------------------------------------
 
+_QUOTES_OPEN = "\"'\u201c\u2018"
+_QUOTES_CLOSE = "\"'\u201d\u2019"
+_FUNCTION_TEXT = """
+a an the this that these those some any no every each either neither both all many much few several such
+most more less least other another same
+i you he she it we they me him her us them my your his its our their mine yours hers ours theirs
+who whom whose which what where when why how whether if unless because since while whereas although though
+and or but nor so yet than as of in on at by for with to from into onto upon via per among amongst between
+within without against during after before over under about above below through throughout across along
+around beyond despite toward towards near off out up down
+is are was were be been being am has have had do does did can could may might must shall should will would
+not also only even then there here thus hence however therefore perhaps
+whenever wherever whatever whoever none one two three four five six seven eight nine ten oh ah
+now today yesterday tomorrow tonight later earlier soon still again meanwhile afterwards first next last
+"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
+"""English closed-class words (determiners, pronouns, prepositions, conjunctions, auxiliaries, numerals) and
+sentence adverbs of time: words that start sentences, never a name."""
 
-def _neighbour_is_name(text: str, lo: int, hi: int, hit_caps: bool, seed_caps: bool) -> bool:
-    """Whether the word ``text[lo:hi]`` is evidence of a longer name (capitalised, not sentence-initial)."""
-    word = text[lo:hi]
-    if not word or not word[0].isupper():
-        return False
-    if sentence_initial(text, lo):
-        return False
-    return not (hit_caps and not seed_caps and _word_shape(word) == "u")
+_PARTICLES = frozenset({"of", "von", "van", "der", "den", "de", "del", "della", "la", "le", "du", "da", "di", "dos",
+                        "y", "bin", "ibn", "al"})
 
 
-def joined_to_name(text: str, start: int, end: int, *, seed_caps: bool = False, hit_caps: bool | None = None) -> bool:
-    """True when ``[start, end)`` is joined to a capitalised word or an initial it does not include.
+def written_lower(text: str, word: str) -> bool:
+    """Whether the text writes ``word`` in lower case as a whole word somewhere: evidence that it is a common word.
 
-    ``hit_caps`` (whether the span is in capitals) is computed when not given.
+    Found with ``str.find`` and remembered per document (the text layer's cache), so each distinct word
+    costs at most one pass over the document.
     """
-    if hit_caps is None:
-        hit_caps = _all_caps(shape(text[start:end]))
-    # before: "X Healy", "X-Healy", "I. Healy"
-    i = start - 1
+    known: dict[str, bool] = default_cache.get(text, "written-lower", dict, lambda _: 16384)
+    low = word.lower()
+    answer = known.get(low)
+    if answer is None:
+        pos = text.find(low)
+        while pos != -1 and not is_whole_word(text, pos, pos + len(low)):
+            pos = text.find(low, pos + 1)
+        answer = known[low] = pos != -1
+    return answer
+
+
+def quoted(text: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` stands alone in quotation marks ("Bank", “ Borrower ”): a term the text defines."""
+    i, j = start, end
+    while i > 0 and text[i - 1] in " \t\u00a0":
+        i -= 1
+    while j < len(text) and text[j] in " \t\u00a0":
+        j += 1
+    return i > 0 and j < len(text) and text[i - 1] in _QUOTES_OPEN and text[j] in _QUOTES_CLOSE
+
+
+def _word_before(text: str, pos: int) -> tuple[int, int] | None:
+    """The word ending right before ``pos`` (one space run or a hyphen between), on the same line."""
+    i = pos - 1
     if i >= 0 and text[i] == "-":
         i -= 1
     elif i >= 0 and text[i] in " \t\u00a0":
         while i >= 0 and text[i] in " \t\u00a0":
             i -= 1
-        if i >= 1 and text[i] == "." and text[i - 1].isupper() and (i < 2 or not is_word_char(text[i - 2])):
-            return not sentence_initial(text, i - 1)
     else:
-        i = -1
-    if i >= 0 and is_word_char(text[i]):
-        lo = i
-        while lo - 1 >= 0 and is_word_char(text[lo - 1]):
-            lo -= 1
-        if _neighbour_is_name(text, lo, i + 1, hit_caps, seed_caps):
-            return True
-    # after: "Cup Final", "Watson School", "Fiji-Labour"
-    j = end
+        return None
+    if i < 0 or not is_word_char(text[i]):
+        return None
+    lo = i
+    while lo - 1 >= 0 and is_word_char(text[lo - 1]):
+        lo -= 1
+    return lo, i + 1
+
+
+def _word_after(text: str, pos: int) -> tuple[int, int] | None:
+    """The word starting right after ``pos`` (one space run or a hyphen between), on the same line."""
+    j = pos
     if j < len(text) and text[j] == "-":
         j += 1
     elif j < len(text) and text[j] in " \t\u00a0":
         while j < len(text) and text[j] in " \t\u00a0":
             j += 1
     else:
-        return False
-    if j < len(text) and is_word_char(text[j]):
-        hi = j
-        while hi < len(text) and is_word_char(text[hi]):
-            hi += 1
-        return _neighbour_is_name(text, j, hi, hit_caps, seed_caps)
-    return False
+        return None
+    if j >= len(text) or not is_word_char(text[j]):
+        return None
+    hi = j
+    while hi < len(text) and is_word_char(text[hi]):
+        hi += 1
+    return j, hi
+
+
+class NameGuard:
+    """Decides whether a hit is part of a longer capitalised name (module docstring: longer-name guard)."""
+
+    def __init__(self, text: str, seed_caps: bool, defined: bool = False) -> None:
+        self.text, self.seed_caps, self.defined = text, seed_caps, defined
+
+    def _is_name(self, lo: int, hi: int, hit_caps: bool, hit_start: int, hit_end: int) -> bool:
+        """Whether the word ``text[lo:hi]`` next to a hit is evidence of a longer name."""
+        text = self.text
+        word = text[lo:hi]
+        if not word or not word[0].isupper():
+            return False
+        if hi < len(text) and text[hi] == ":":
+            return False  # a field label ("Name:", "Fax:")
+        ws = _word_shape(word)
+        if ws == "u" and not self.seed_caps:
+            if not hit_caps:
+                further = _word_before(text, lo) if hi <= hit_start else _word_after(text, hi)
+                if further is not None and _word_shape(text[further[0]:further[1]]) == "u":
+                    return False  # a run of capitals beside a hit that is not: a heading run into the sentence
+            elif _caps_sentence(text, hit_start, hit_end):
+                return False  # a headline
+        if sentence_initial(text, lo):  # a name word only if the text never writes it in lower case
+            low = word.lower()
+            return (ws == "t" and low not in _FUNCTION_WORDS and not low.endswith(("ly", "ing"))
+                    and not written_lower(text, low))
+        return True
+
+    def joins(self, start: int, end: int, hit_caps: bool | None = None) -> bool:
+        """True when ``[start, end)`` is joined to a capitalised word or an initial it does not include."""
+        text = self.text
+        if hit_caps is None:
+            hit_caps = _all_caps(shape(text[start:end]))
+        i = start - 1  # an initial: "I. Healy"
+        while i >= 0 and text[i] in " \t\u00a0":
+            i -= 1
+        if (i < start - 1 and i >= 1 and text[i] == "." and text[i - 1].isupper()
+                and (i < 2 or not is_word_char(text[i - 2]))):
+            return not sentence_initial(text, i - 1)
+        before = _word_before(text, start)
+        if before is not None:
+            lo, hi = before
+            if self._is_name(lo, hi, hit_caps, start, end):
+                return True
+            prior = _word_before(text, lo) if text[lo:hi] in _PARTICLES else None
+            if prior is not None and self._is_name(*prior, hit_caps, start, end):  # "University of Texas"
+                return True
+        if self.defined:
+            return False  # a defined term before another capitalised word is a modifier ("Bank Expenses")
+        after = _word_after(text, end)
+        return after is not None and self._is_name(*after, hit_caps, start, end)
+
+
+def joined_to_name(text: str, start: int, end: int, *, seed_caps: bool = False, hit_caps: bool | None = None) -> bool:
+    """True when ``[start, end)`` is joined to a capitalised word or an initial it does not include."""
+    return NameGuard(text, seed_caps).joins(start, end, hit_caps)
 
 
 def guarded(text: str, seed: Seed | None, surface: str) -> bool:
@@ -405,6 +525,30 @@ def _window_before(text: str, pos: int, words: int) -> int:
     return i
 
 
+def _initials_match(short: str, long: str) -> bool:
+    """Whether an all-capitals ``short`` is exactly the initials of ``long``'s words in some order ("DM")."""
+    words = [w for w in re.split(r"[\s\-]+", long) if w]
+    return (short.isalpha() and short.isupper() and len(words) == len(short) > 1
+            and sorted(short) == sorted(w[0].upper() for w in words))
+
+
+def _abbreviates(short: str, text: str, start: int, end: int) -> bool:
+    """Whether ``short`` (in a parenthesis right after ``[start, end)``) abbreviates that span.
+
+    Schwartz-Hearst's long form must lie inside the span, starting at one of its words (the span may add
+    words in front: "congenital chloride diarrhea (CLD)"), or the short form is the span's initials in
+    another order ("myotonic dystrophy (DM)").
+    """
+    window = _window_before(text, end, _max_words(short))
+    at = long_form_start(short, text[window:end])
+    return (at is not None and window + at >= start) or _initials_match(short, text[start:end])
+
+
+def _short_part(inside: str) -> str:
+    """Schwartz-Hearst: of a parenthesis "SF; other" or "SF, other", the short form is the part before."""
+    return re.split(r"[;,]", inside, maxsplit=1)[0].strip()
+
+
 def partners(text: str, surface: str, spans: Iterable[tuple[int, int]]) -> dict[str, tuple[str, tuple[int, int]]]:
     """Partner forms defined at any of ``spans`` (occurrences of ``surface``): ``{partner: (reason, its span)}``."""
     out: dict[str, tuple[str, tuple[int, int]]] = {}
@@ -412,23 +556,28 @@ def partners(text: str, surface: str, spans: Iterable[tuple[int, int]]) -> dict[
         inside = _paren_after(text, end)
         if inside is not None:
             a, b = inside
-            other = text[a:b].strip()
             lead = a + len(text[a:b]) - len(text[a:b].lstrip())
+            other = _short_part(text[a:b])
             where = (lead, lead + len(other))
             if other and _short_form_ok(other, surface):  # "long form (SF)": the span is the long form
-                window = _window_before(text, end, _max_words(other))
-                at = long_form_start(other, text[window:end])
-                if at is not None and window + at == start:
+                if _abbreviates(other, text, start, end):
                     out.setdefault(other, (f"abbreviation:{surface}", where))
-            elif (other and _short_form_ok(surface, other) and long_form_start(surface, other) == 0
-                  and len(other.split()) <= _max_words(surface)):  # "SF (long form)": the span is the short form
-                out.setdefault(other, (f"long form:{surface}", where))
-        if start >= 1 and text[start - 1] == "(" and end < len(text) and text[end] == ")":
+            else:
+                other = text[a:b].strip()
+                where = (lead, lead + len(other))
+                if (other and _short_form_ok(surface, other) and long_form_start(surface, other) == 0
+                        and len(other.split()) <= _max_words(surface)):  # "SF (long form)": the span is the SF
+                    out.setdefault(other, (f"long form:{surface}", where))
+        if start >= 1 and text[start - 1] == "(" and end < len(text) and text[end] in ");,":
             left = start - 1
             if _short_form_ok(surface, surface + " "):  # "long form (SF)": the span is the short form
                 window = _window_before(text, left, _max_words(surface))
                 before = text[window:left].rstrip()
                 at = long_form_start(surface, before)
+                if at is None:
+                    words = list(re.finditer(r"\S+", before))[-len(surface):]
+                    if words and _initials_match(surface, before[words[0].start():]):
+                        at = words[0].start()
                 if at is not None and before[at:] and len(before[at:]) > len(surface):
                     out.setdefault(before[at:], (f"long form:{surface}", (window + at, window + len(before))))
             j = left
@@ -442,6 +591,8 @@ def partners(text: str, surface: str, spans: Iterable[tuple[int, int]]) -> dict[
                 out.setdefault(sf, (f"abbreviation:{surface}", (k, j)))
     out.pop(surface, None)
     return out
+
+
 
 
 # --- what to search, and what to keep -------------------------------------------------------------------------------------------
@@ -513,8 +664,10 @@ def judge(text: str, target: Target, hits: Sequence[tuple[int, int]], *, policy:
     seed = target.seed
     case_judge = CaseJudge(text, surface, target.at, hits) if policy == "smart" else None
     guarding = guard and guarded(text, seed, surface)
+    defined = guarding and any(quoted(text, *h) for h in hits) and any(
+        text[max(0, h[0] - 4) : h[0]].lower() == "the " for h in hits)
     want_shape = shape(surface)
-    seed_caps = _all_caps(want_shape)
+    name_guard = NameGuard(text, _all_caps(want_shape), defined)
     shapes: dict[str, tuple[str, ...]] = {surface: want_shape}
     out = []
     for k, (start, end) in enumerate(hits):
@@ -536,7 +689,7 @@ def judge(text: str, target: Target, hits: Sequence[tuple[int, int]], *, policy:
                 reason = reason_for(found, surface)
         else:
             reason = target.origin or "exact"
-        if guarding and joined_to_name(text, start, end, seed_caps=seed_caps, hit_caps=_all_caps(got)):
+        if guarding and not (found[:1].isalpha() and found.islower()) and name_guard.joins(start, end, _all_caps(got)):
             continue
         out.append((start, end, reason))
     return out
