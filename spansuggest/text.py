@@ -40,6 +40,9 @@ __all__ = [
     "is_whole_word",
     "splits_grapheme",
     "cuts_grapheme",
+    "is_joining",
+    "code_points",
+    "from_code_points",
     "default_cache",
 ]
 
@@ -83,6 +86,13 @@ def is_word_char(ch: str) -> bool:
 
 def _is_regional(ch: str) -> bool:
     return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
+def is_joining(ch: str) -> bool:
+    """A character that joins a neighbour into one user-perceived character: a combining mark, a zero-width
+    joiner, an emoji skin-tone modifier or a regional indicator. A text without any (and without CR LF) has no
+    character that :func:`cuts_grapheme` could split."""
+    return is_mark(ch) or ch == "\u200d" or "\U0001f3fb" <= ch <= "\U0001f3ff" or _is_regional(ch)
 
 
 def cuts_grapheme(text: str, pos: int) -> bool:
@@ -166,6 +176,18 @@ def _bmp_tables(folding: Folding) -> tuple[np.ndarray, np.ndarray]:
 _ASCII_SPACES = np.array([9, 10, 11, 12, 13, 28, 29, 30, 31, 32])  # what str.isspace() accepts below U+0080
 
 
+def code_points(text: str) -> np.ndarray:
+    """The text as a read-only array of code points (uint16 when it has no astral characters)."""
+    raw, dtype = _encode(text)
+    return np.frombuffer(raw, dtype)
+
+
+def from_code_points(codes: np.ndarray) -> str:
+    """The string of an array of code points (the inverse of :func:`code_points`)."""
+    encoding = "utf-16-le" if codes.dtype == np.uint16 else "utf-32-le"
+    return codes.astype(codes.dtype.newbyteorder("<"), copy=False).tobytes().decode(encoding, "surrogatepass")
+
+
 def _encode(text: str) -> tuple[bytes, type]:
     """The text's code units as bytes and their numpy type: UTF-16 when it has no astral characters."""
     encoded = text.encode("utf-16-le", "surrogatepass")
@@ -229,7 +251,7 @@ class NormalizedText:
             continues = np.flatnonzero(space[1:] & space[:-1]) + 1
             dirty += [continues, continues - 1]
         dirty_at = np.unique(np.concatenate(dirty)).tolist()
-        folded = self._decode(mapped)
+        folded = from_code_points(mapped)
         if not dirty_at:
             self.text = folded
             self._set_breaks([])
@@ -265,11 +287,6 @@ class NormalizedText:
         pieces.append(folded[prev:])
         self.text = "".join(pieces)
         self._set_breaks(breaks)
-
-    @staticmethod
-    def _decode(codes: np.ndarray) -> str:
-        encoding = "utf-16-le" if codes.dtype == np.uint16 else "utf-32-le"
-        return codes.tobytes().decode(encoding, "surrogatepass")
 
     def _to_original(self, pos: int) -> int | None:
         k = bisect_right(self._nstarts, pos) - 1

@@ -85,3 +85,10 @@ def test_memory_gazetteer_spans_match_suggestions() -> None:
 
 def test_memory_gazetteer_empty() -> None:
     assert Gazetteer([]).match("anything") == [] and Gazetteer([("A", "x")]).match("") == []
+
+
+def test_memory_gazetteer_never_splits_a_joined_character() -> None:
+    for text in ["a\u200d", "a\u0301 a", "🇨🇭🇫🇷", "👍🏽 x"]:
+        for pattern in ["a", "🇭🇫", "👍"]:
+            for whole_word in (True, False):
+                check_same_as_exact(text, [("A", pattern)], {"whole_word": whole_word}, [])

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import ahocorasick_rs
 import numpy as np
 
-from ..text import NormalizedText, fold, is_mark, is_whole_word, is_word_char, view
+from ..text import NormalizedText, code_points, fold, from_code_points, is_joining, is_whole_word, is_word_char, view
 from ..types import Suggestion
 from .base import Seed, select
 from .exact import LITERAL, SCORES, ExactMatcher, reason_for
@@ -58,15 +58,15 @@ class Pattern(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _bmp_classes() -> tuple[np.ndarray, np.ndarray]:
-    """Whether each BMP code point is a word character, and whether it is a combining mark."""
+    """Whether each BMP code point is a word character, and whether it joins a neighbour (a mark, a ZWJ)."""
     chars = [chr(cp) for cp in range(0x10000)]
     word = np.fromiter((is_word_char(c) for c in chars), dtype=bool, count=0x10000)
-    mark = np.fromiter((is_mark(c) for c in chars), dtype=bool, count=0x10000)
+    mark = np.fromiter((is_joining(c) for c in chars), dtype=bool, count=0x10000)
     return word, mark
 
 
 def _classes(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Word-character and combining-mark flags of an array of code points."""
+    """Word-character and joining-character flags of an array of code points."""
     word_table, mark_table = _bmp_classes()
     if cps.dtype == np.uint16:
         return word_table[cps], mark_table[cps]
@@ -77,22 +77,8 @@ def _classes(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if astral.size:
         values, inverse = np.unique(cps[astral], return_inverse=True)
         word[astral] = np.fromiter((is_word_char(chr(v)) for v in values.tolist()), dtype=bool)[inverse]
-        mark[astral] = np.fromiter((is_mark(chr(v)) for v in values.tolist()), dtype=bool)[inverse]
+        mark[astral] = np.fromiter((is_joining(chr(v)) for v in values.tolist()), dtype=bool)[inverse]
     return word, mark
-
-
-def _code_points(text: str) -> np.ndarray:
-    """The text as an array of code points (uint16 when it has no astral characters)."""
-    encoded = text.encode("utf-16-le", "surrogatepass")
-    if len(encoded) == 2 * len(text):
-        return np.frombuffer(encoded, dtype=np.uint16)
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def _decode(cps: np.ndarray) -> str:
-    if cps.dtype == np.uint16:
-        return cps.tobytes().decode("utf-16-le", "surrogatepass")
-    return cps.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def mark_words(text: str) -> str:
@@ -187,16 +173,16 @@ class Gazetteer:
             return [] if not self.needles or not text else None
         if MARKER in text or MASK_OTHER in text:
             return None
-        word, mark = _classes(_code_points(text))
+        word, mark = _classes(code_points(text))
         if mark.any():
-            return None  # combining marks: grapheme edges are checked by the exact path
+            return None  # joining characters (marks, ZWJ, flags): grapheme edges are checked by the exact path
         masked = self._mask(text, word, exclude) if exclude else text
         doc = NormalizedText(masked, self.folding) if exclude else view(text, self.folding)
         folded = doc.text
         if folded is not masked and folded != masked:
             if len(folded) != len(masked) or MARKER in folded or MASK_OTHER in folded:
                 return None
-            folded_word = _classes(_code_points(folded))[0]
+            folded_word = _classes(code_points(folded))[0]
             if not np.array_equal(folded_word, word):
                 return None  # folding moved a word boundary: the exact path checks each edge
         haystack = folded
@@ -207,7 +193,7 @@ class Gazetteer:
                 edges = np.concatenate(([0], edges))
             if word[-1]:
                 edges = np.concatenate((edges, [len(word)]))
-            haystack = _decode(np.insert(_code_points(folded).astype(np.uint32), edges, ord(MARKER)))
+            haystack = from_code_points(np.insert(code_points(folded).astype(np.uint32), edges, ord(MARKER)))
         raw = self._automaton.find_matches_as_indexes(haystack)
         if not raw:
             return []
@@ -215,7 +201,7 @@ class Gazetteer:
             found = np.fromiter(chain.from_iterable(raw), dtype=np.int64, count=3 * len(raw)).reshape(-1, 3)
             idx, starts, ends = found[:, 0], found[:, 1], found[:, 2]
             markers = edges + np.arange(len(edges))
-            hay = _code_points(haystack)
+            hay = code_points(haystack)
             starts = starts + (hay[starts] == ord(MARKER))
             ends = ends - (hay[ends - 1] == ord(MARKER))
             starts = starts - np.searchsorted(markers, starts)
@@ -235,11 +221,11 @@ class Gazetteer:
 
     def _mask(self, text: str, word: np.ndarray, exclude: Sequence[Span]) -> str:
         """``text`` with excluded spans overwritten by placeholders of the same word class (offsets kept)."""
-        cps = _code_points(text).astype(np.uint32)
+        cps = code_points(text).astype(np.uint32)
         for start, end in exclude:
             start, end = max(start, 0), min(max(end, start + 1), len(text))
             cps[start:end] = np.where(word[start:end], ord(self._mask_word), ord(MASK_OTHER))
-        return _decode(cps)
+        return from_code_points(cps)
 
     def _suggest(self, text: str, found: list[tuple[int, int, int]]) -> list[Suggestion]:
         """Suggestions for matches, scored like the exact matcher (times the label's share)."""
