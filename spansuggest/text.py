@@ -22,7 +22,7 @@ import threading
 import unicodedata
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -196,16 +196,27 @@ def _encode(text: str) -> tuple[bytes, type]:
     return text.encode("utf-32-le", "surrogatepass"), np.uint32
 
 
+MEMO_HITS = 50_000
+"""How many hits (over all needles) a view remembers: about 2 MB at most, counted in its cache size."""
+
+
 class NormalizedText:
     """A folded view of ``original`` with an exact map from folded spans back to original spans."""
 
-    __slots__ = ("original", "folding", "text", "_nstarts", "_ostarts", "_nlens", "_olens")
+    __slots__ = (
+        "original", "folding", "_text", "_units", "_width", "_hits", "_held", "_nstarts", "_ostarts", "_nlens",
+        "_olens",
+    )
 
     def __init__(self, original: str, folding: Folding = Folding()) -> None:
         self.original = original
         self.folding = folding
+        self._units: bytearray | None = None  # the folded code points (little-endian), while `text` is not decoded
+        self._width = 0  # bytes per code point in `_units`
+        self._hits: dict[str, list[int]] = {}  # needle -> positions, for needles searched before
+        self._held = 0  # hits remembered in `_hits`
         if folding.identity or (original.isascii() and not folding.whitespace):
-            self.text = original.lower() if folding.case else original
+            self._text: str | None = original.lower() if folding.case else original
             self._set_breaks([])
         else:
             self._build()
@@ -221,10 +232,17 @@ class NormalizedText:
         table, spaces = _bmp_tables(folding)
         raw, dtype = _encode(text)
         cps = np.frombuffer(raw, dtype)
+        # The folded code points are computed in place in one buffer, which `positions` then searches as is:
+        # at 10 MB, every extra temporary array costs more in page faults than its arithmetic.
+        buffer = bytearray(len(raw))
+        mapped = np.frombuffer(buffer, dtype)
         if folding.case:  # ASCII letters by arithmetic (a table lookup per character costs twice as much)
-            mapped = cps | (((cps - dtype(ord("A"))) < 26).astype(dtype) << 5)
+            np.subtract(cps, dtype(ord("A")), out=mapped)
+            np.less(mapped, 26, out=mapped, casting="unsafe")
+            np.left_shift(mapped, 5, out=mapped)
+            np.bitwise_or(mapped, cps, out=mapped)
         else:
-            mapped = cps.copy()
+            mapped[:] = cps
         high = np.flatnonzero(cps >= 0x80)  # every non-ASCII position is rewritten from the lookup table
         dirty = [np.zeros(0, dtype=np.intp)]
         if high.size:
@@ -251,11 +269,11 @@ class NormalizedText:
             continues = np.flatnonzero(space[1:] & space[:-1]) + 1
             dirty += [continues, continues - 1]
         dirty_at = np.unique(np.concatenate(dirty)).tolist()
-        folded = from_code_points(mapped)
-        if not dirty_at:
-            self.text = folded
+        if not dirty_at:  # the folded text is the code points as they are: decode only if someone reads it
+            self._text, self._units, self._width = None, buffer, mapped.dtype.itemsize
             self._set_breaks([])
             return
+        folded = buffer.decode("utf-16-le" if dtype is np.uint16 else "utf-32-le", "surrogatepass")
         pieces: list[str] = []
         breaks: list[tuple[int, int, int, int]] = []
         n = len(text)
@@ -285,7 +303,7 @@ class NormalizedText:
             while i < len(dirty_at) and dirty_at[i] < end:
                 i += 1
         pieces.append(folded[prev:])
-        self.text = "".join(pieces)
+        self._text = "".join(pieces)
         self._set_breaks(breaks)
 
     def _to_original(self, pos: int) -> int | None:
@@ -311,9 +329,53 @@ class NormalizedText:
             return None
         return ostart, oend
 
+    @property
+    def text(self) -> str:
+        """The folded text (decoded from code points on first use)."""
+        if self._text is None:
+            self._text = self._units.decode("utf-16-le" if self._width == 2 else "utf-32-le", "surrogatepass")
+            self._units = None
+        return self._text
+
+    def positions(self, needle: str) -> list[int]:
+        """Every start of ``needle`` in the folded text, overlapping ones too (remembered per needle).
+
+        Label Studio resends every region of the label with each click, so the same needles come back; and
+        while the text is not decoded, the code-point buffer is searched directly (decoding 10 MB costs more
+        than the search), keeping only hits aligned on a code point.
+        """
+        hits = self._hits.get(needle)
+        if hits is None:
+            hits = list(self._search(needle))
+            if self._held + len(hits) <= MEMO_HITS:
+                self._hits[needle] = hits
+                self._held += len(hits)
+        return hits
+
+    def _search(self, needle: str) -> Iterator[int]:
+        if self._text is not None:
+            pos = self._text.find(needle)
+            while pos != -1:
+                yield pos
+                pos = self._text.find(needle, pos + 1)
+            return
+        units, width = self._units, self._width
+        if width == 2 and max(needle, default="\0") > "\uffff":
+            return  # an astral needle cannot occur in a text without astral characters
+        target = needle.encode("utf-16-le" if width == 2 else "utf-32-le", "surrogatepass")
+        # Search without the last unit's high bytes (mostly zeros, which defeat the byte search's skip table),
+        # then keep hits that are aligned and complete.
+        key = target[: 1 - width]
+        pos = units.find(key)
+        while pos != -1:
+            if pos % width == 0 and units.startswith(target, pos):
+                yield pos // width
+            pos = units.find(key, pos + 1)
+
     def nbytes(self) -> int:
         """Approximate memory held by this view (for cache accounting)."""
-        return len(self.text) * 4 + len(self._nstarts) * 4 * 28
+        size = len(self._text) * 4 if self._text is not None else len(self._units)
+        return size + len(self._nstarts) * 4 * 28 + min(MEMO_HITS, len(self.original)) * 40
 
     def __repr__(self) -> str:
         return f"NormalizedText({len(self.original)} chars, {self.folding}, {len(self._nstarts)} irregular)"

@@ -165,10 +165,41 @@ def test_cache_reuses_view_for_equal_text() -> None:
 
 
 def test_cache_evicts_oldest_when_over_budget() -> None:
-    cache = DocumentCache(max_bytes=50_000)
+    cache = DocumentCache(max_bytes=1_000_000)
     texts = [f"document {i} " * 500 for i in range(5)]
     for text in texts:
         view(text, Folding(case=True), cache)
     assert 0 < len(cache) < 5
     view(texts[-1], Folding(case=True), cache)
     assert cache.hits == 1
+
+
+@pytest.mark.parametrize("folding", FOLDINGS, ids=str)
+@given(text=hostile_text, data=st.data())
+@settings(max_examples=40, deadline=None)
+def test_view_positions_agree_with_str_find(folding: Folding, text: str, data: st.DataObject) -> None:
+    """The undecoded search (code-point buffer) finds exactly what ``str.find`` finds in the folded text."""
+    folded = NormalizedText(text, folding).text
+    if not folded:
+        return
+    start = data.draw(st.integers(0, len(folded) - 1))
+    needle = folded[start : data.draw(st.integers(start + 1, len(folded)))]
+    expected = [i for i in range(len(folded)) if folded.startswith(needle, i)]
+    assert list(NormalizedText(text, folding).positions(needle)) == expected
+
+
+def test_view_positions_skip_hits_between_code_points() -> None:
+    # U+6100 U+0100 is the byte sequence 00 61 00 01 in UTF-16-LE: "a" (61 00) sits at an odd byte offset.
+    doc = NormalizedText("\u6100\u0100", Folding(whitespace=True))
+    assert list(doc.positions("a")) == [] and list(doc.positions("\u0100")) == [1]
+    assert doc.text == "\u6100\u0100"
+
+
+def test_view_positions_are_remembered_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spansuggest.text as text_layer
+
+    monkeypatch.setattr(text_layer, "MEMO_HITS", 3)
+    doc = NormalizedText("ab ab ab ab — ab", Folding(case=True))
+    assert doc.positions("ab") == [0, 3, 6, 9, 14]  # five hits: over the bound, not remembered
+    assert doc.positions("b a") == [1, 4, 7] and doc.positions("b a") is doc.positions("b a")
+    assert doc.positions("ab") == [0, 3, 6, 9, 14]

@@ -42,16 +42,27 @@ LITERAL = {"case": "sensitive", "name_guard": False, "abbreviations": False, "in
 AUTOMATON_MIN_PATTERNS = 8
 """From this many distinct folded seeds on, one Aho-Corasick pass beats one ``str.find`` pass per seed."""
 
-def find_all(haystack: str, needles: Sequence[str]) -> Iterator[tuple[int, int, int]]:
-    """Yield ``(start, end, needle_index)`` for every occurrence of every needle, overlapping ones too."""
+def _positions(haystack: str, needle: str) -> Iterator[int]:
+    pos = haystack.find(needle)
+    while pos != -1:
+        yield pos
+        pos = haystack.find(needle, pos + 1)
+
+
+def find_all(haystack: str | NormalizedText, needles: Sequence[str]) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(start, end, needle_index)`` for every occurrence of every needle, overlapping ones too.
+
+    ``haystack`` may be a folded view: a few needles are then searched without decoding its text.
+    """
     if len(needles) < AUTOMATON_MIN_PATTERNS:
         for idx, needle in enumerate(needles):
             size = len(needle)
-            pos = haystack.find(needle)
-            while pos != -1:
+            found = haystack.positions(needle) if isinstance(haystack, NormalizedText) else _positions(haystack, needle)
+            for pos in found:
                 yield pos, pos + size, idx
-                pos = haystack.find(needle, pos + 1)
         return
+    if isinstance(haystack, NormalizedText):
+        haystack = haystack.text
     automaton = ahocorasick.Automaton()
     for idx, needle in enumerate(needles):
         automaton.add_word(needle, (idx, len(needle)))
@@ -120,7 +131,7 @@ class ExactMatcher(BaseMatcher):
             by_needle.setdefault(needle, []).append((idx, endings))
         needles = list(by_needle)
         out: list[list[tuple[int, int]]] = [[] for _ in wanted]
-        for nstart, nend, which in find_all(doc.text, needles):
+        for nstart, nend, which in find_all(doc, needles):
             span = doc.original_span(nstart, nend)
             if span is None:
                 continue
