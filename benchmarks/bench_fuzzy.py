@@ -85,7 +85,9 @@ class Quality:
 
 
 def run_fuzzy(text: str, name: str, k: int, repeats: int) -> tuple[float, float, list[Span]]:
-    matcher = get_matcher("fuzzy", max_edits=k, edit_ratio=0.5)
+    # Like with like: the peers know nothing of case policy, name guards or abbreviations, so neither does this run.
+    matcher = get_matcher("fuzzy", max_edits=k, edit_ratio=0.5, case="insensitive", name_guard=False,
+                          abbreviations=False, inflections=False)
     seed = [Selection.pattern(name, "ORG")]
     firsts = []
     for _ in range(repeats):
