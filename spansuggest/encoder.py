@@ -37,6 +37,7 @@ __all__ = [
     "Run",
     "capitalised_runs",
     "load_encoder",
+    "name_spans",
     "packaged_model_dir",
     "run_spans",
     "spacy_available",
@@ -387,6 +388,32 @@ def run_spans(runs: Iterable[Run], min_words: int, max_words: int) -> list[tuple
     return out
 
 
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n\"“”‘’'(\[—-])\W*$")
+_LOWER_WORD = re.compile(r"\b[^\W\d_A-Z][^\W\d_]*\b")
+
+
+def name_spans(text: str, runs: Iterable[Run], offset: int = 0) -> frozenset[tuple[int, int]]:
+    """Each run of capitalised words cut to the name it holds: ``When Mr. Bennet`` -> ``Mr. Bennet``.
+
+    A run loses a sentence-initial first word that the document also writes in lowercase (``When``,
+    ``The``) and any connector left at its edges; what remains spans its first to its last capitalised word.
+    """
+    lowercase = {w for w in _LOWER_WORD.findall(text) if w.islower()}
+    out = set()
+    for run in runs:
+        words = list(run)
+        s, e = words[0][0] - offset, words[0][1] - offset
+        if len(words) > 1 and _SENTENCE_END.search(text[max(0, s - 3) : s]) and text[s:e].lower() in lowercase:
+            words.pop(0)
+        while words and not words[0][2]:
+            words.pop(0)
+        while words and not words[-1][2]:
+            words.pop()
+        if words:
+            out.add((words[0][0], words[-1][1]))
+    return frozenset(out)
+
+
 _spacy_lock = threading.Lock()
 
 
@@ -394,7 +421,10 @@ _spacy_lock = threading.Lock()
 def _spacy_nlp() -> Any:
     import spacy
 
-    return spacy.load(SPACY_MODEL, exclude=["tagger", "parser", "lemmatizer", "attribute_ruler", "senter"])
+    nlp = spacy.load(SPACY_MODEL, exclude=["tagger", "parser", "lemmatizer", "attribute_ruler", "senter"])
+    if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+        nlp.remove_pipe("tok2vec")  # the small model's ner embeds on its own: a shared tok2vec is wasted time
+    return nlp
 
 
 def spacy_available() -> bool:

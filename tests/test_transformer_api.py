@@ -57,6 +57,6 @@ def test_packaged_model_ranks_people_above_places() -> None:
     # center=False: a two-sentence document's mean vector is mostly these very names.
     m = get_matcher("transformer", candidates="rule", threshold=0.0, overlaps="allow", center=False)
     scores = {s.text: s.score for s in m.match(text, [Selection(0, 15, "PER")])}
-    people = [scores[k] for k in ("Irene Adler", "Watson", "Mrs. Hudson")]
+    people = [scores[k] for k in ("Irene Adler", "Dr. Watson", "Mrs. Hudson")]  # the seed is a whole name
     places = [scores[k] for k in ("Warsaw", "London Bridge", "Kensington")]
     assert min(people) > max(places), scores

