@@ -198,11 +198,13 @@ class Encoder:
         layer: int = -1,
         batch: int = 32,
         bf16: bool = True,
+        spare: int = 0,
     ) -> Encoding:
         """Encode ``text`` in overlapping windows of ``window`` tokens (specials included) every ``stride``.
 
         Token vectors are the hidden states of ``layer`` (0: embeddings, -1: last); offsets in the result
-        are shifted by ``offset`` (the text's position in its document).
+        are shifted by ``offset`` (the text's position in its document). ``spare``: torch threads to leave
+        to work running beside this (at least one thread still encodes).
         """
         torch = self._torch
         ids, starts, ends = self.tokens(text)
@@ -223,7 +225,7 @@ class Encoder:
                     seq = self.prefix + ids[s:e] + self.suffix
                     input_ids[row, : len(seq)] = torch.tensor(seq)
                     mask[row, : len(seq)] = 1
-                hidden, logits = self._forward(input_ids, mask, bf16, layer)
+                hidden, logits = self._forward(input_ids, mask, bf16, layer, spare)
                 for row, (s, _, ks, ke) in enumerate(chunk):
                     a, z = head + ks - s, head + ke - s
                     vectors[ks:ke] = hidden[row, a:z]
@@ -256,12 +258,21 @@ class Encoder:
             self._truncated[absolute] = model
         return self._truncated[absolute], None
 
-    def _forward(self, input_ids: Any, mask: Any, bf16: bool, layer: int = -1) -> tuple[np.ndarray, np.ndarray | None]:
+    def _forward(
+        self, input_ids: Any, mask: Any, bf16: bool, layer: int = -1, spare: int = 0
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """One batch through the network: the hidden states of ``layer`` (and a tagger's logits) as numpy."""
         torch = self._torch
         network, pick = self._network(layer)
         with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            out = network(input_ids=input_ids, attention_mask=mask, output_hidden_states=pick is not None)
+            threads = torch.get_num_threads()  # process-wide: restored before the lock is released
+            if spare:
+                torch.set_num_threads(max(1, threads - spare))
+            try:
+                out = network(input_ids=input_ids, attention_mask=mask, output_hidden_states=pick is not None)
+            finally:
+                if spare:
+                    torch.set_num_threads(threads)
         logits = out.logits.float().numpy() if self.is_tagger else None
         hidden = out.last_hidden_state if pick is None else out.hidden_states[pick]
         return hidden.float().numpy(), logits

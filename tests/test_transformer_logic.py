@@ -249,3 +249,19 @@ def test_transformer_seed_occurrences_win_over_overlapping_candidates(tiny_model
     assert (again, again + 21, "exact") in {(s.start, s.end, s.reason) for s in found}
     assert not [s for s in found if s.reason == "similar" and s.start < again + 21 and again < s.end]
     assert {"Leeds", "Angelman"} <= {s.text for s in found}
+
+
+def test_encoding_with_spare_threads_gives_them_back(tiny_model: str) -> None:
+    import torch
+
+    enc, before = load_encoder(tiny_model), torch.get_num_threads()
+    seen = []
+    forward = enc.model.forward
+    enc.model.forward = lambda *a, **k: seen.append(torch.get_num_threads()) or forward(*a, **k)
+    try:
+        got = enc.encode(TEXT, window=64, stride=48, layer=-1, bf16=False, spare=1)
+    finally:
+        del enc.model.forward
+    ref = enc.encode(TEXT, window=64, stride=48, layer=-1, bf16=False)
+    assert seen and set(seen) == {max(1, before - 1)} and torch.get_num_threads() == before
+    np.testing.assert_allclose(got.vectors, ref.vectors, atol=2e-3)

@@ -190,12 +190,18 @@ class TransformerMatcher(BaseMatcher):
         )
         return lo, hi
 
-    def encoding(self, text: str, lo: int, hi: int) -> Encoding:
+    def encoding(self, text: str, lo: int, hi: int, spare: int = 0) -> Encoding:
         """The contextual token vectors of ``text[lo:hi]``, computed once per document and region."""
         o = self.options
         key = ("transformer", str(self.encoder.path), o["window"], o["stride"], o["layer"], o["bf16"], lo, hi)
         build = lambda: self.encoder.encode(
-            text[lo:hi], offset=lo, window=o["window"], stride=o["stride"], layer=o["layer"], bf16=o["bf16"]
+            text[lo:hi],
+            offset=lo,
+            window=o["window"],
+            stride=o["stride"],
+            layer=o["layer"],
+            bf16=o["bf16"],
+            spare=spare,
         )
         return self.cache.get(text, key, build, Encoding.nbytes)
 
@@ -223,14 +229,14 @@ class TransformerMatcher(BaseMatcher):
     def _document(self, text: str, lo: int, hi: int) -> Encoding:
         """The region's encoding, with spaCy's entities found meanwhile on another thread (both cached).
 
-        spaCy's parser keeps one core busy, torch the others: a cold document costs less than the two in a row
-        (``benchmarks/bench_transformer.py``).
+        spaCy's parser keeps one core busy, torch the others (one thread fewer than it would take): a cold
+        document costs less than the two in a row (``benchmarks/bench_transformer.py``).
         """
         if "spacy" not in self.source:
             return self.encoding(text, lo, hi)
         with ThreadPoolExecutor(1, thread_name_prefix="spansuggest-spacy") as pool:
             entities = pool.submit(self._entities, text, lo, hi)
-            enc = self.encoding(text, lo, hi)
+            enc = self.encoding(text, lo, hi, spare=1)
             entities.result()
         return enc
 
