@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _SENTINEL = 0xFFFF  # table value for "irregular: handle in Python" (U+FFFF itself is irregular too)
+_CHUNK = 1 << 18  # code points folded per numpy pass
 
 
 @dataclass(frozen=True)
@@ -227,26 +228,47 @@ class NormalizedText:
         self._nlens = [b[2] for b in breaks]
         self._olens = [b[3] for b in breaks]
 
+    def _fold_ascii(self, dtype: type) -> tuple[bytearray, np.ndarray, list[np.ndarray]] | None:
+        """The code points with ASCII folded (a buffer `positions` can search, and an array over it) and the
+        non-ASCII positions; ``None`` when ``dtype`` is too narrow (an astral character in UTF-16)."""
+        text, width = self.original, np.dtype(dtype).itemsize
+        encoding = "utf-16-le" if width == 2 else "utf-32-le"
+        buffer = bytearray(len(text) * width)
+        mapped = np.frombuffer(buffer, dtype)
+        highs = []
+        for lo in range(0, len(text), _CHUNK):
+            raw = text[lo : lo + _CHUNK].encode(encoding, "surrogatepass")
+            src = np.frombuffer(raw, dtype)
+            if len(src) != min(_CHUNK, len(text) - lo):
+                return None
+            out = mapped[lo : lo + len(src)]
+            if self.folding.case:  # ASCII letters by arithmetic (a table lookup per character costs twice as much)
+                np.subtract(src, dtype(ord("A")), out=out)
+                np.less(out, 26, out=out, casting="unsafe")
+                np.left_shift(out, 5, out=out)
+                np.bitwise_or(out, src, out=out)
+            else:
+                out[:] = src
+            highs.append(np.flatnonzero(src >= 0x80) + lo)  # non-ASCII: rewritten from the lookup table
+        return buffer, mapped, highs
+
     def _build(self) -> None:
         text, folding = self.original, self.folding
         table, spaces = _bmp_tables(folding)
-        raw, dtype = _encode(text)
-        cps = np.frombuffer(raw, dtype)
-        # The folded code points are computed in place in one buffer, which `positions` then searches as is:
-        # at 10 MB, every extra temporary array costs more in page faults than its arithmetic.
-        buffer = bytearray(len(raw))
-        mapped = np.frombuffer(buffer, dtype)
-        if folding.case:  # ASCII letters by arithmetic (a table lookup per character costs twice as much)
-            np.subtract(cps, dtype(ord("A")), out=mapped)
-            np.less(mapped, 26, out=mapped, casting="unsafe")
-            np.left_shift(mapped, 5, out=mapped)
-            np.bitwise_or(mapped, cps, out=mapped)
-        else:
-            mapped[:] = cps
-        high = np.flatnonzero(cps >= 0x80)  # every non-ASCII position is rewritten from the lookup table
+        # The folded code points are computed in one buffer, which `positions` then searches as is. The text is
+        # encoded a chunk at a time: at 10 MB, every whole-text temporary costs more in page faults than its work.
+        folded_ascii = self._fold_ascii(np.uint16) or self._fold_ascii(np.uint32)  # UTF-16 unless astral
+        assert folded_ascii is not None  # UTF-32 holds every code point
+        buffer, mapped, highs = folded_ascii
+        dtype = mapped.dtype.type
+        high = np.concatenate(highs) if highs else np.zeros(0, dtype=np.intp)
+        units = mapped[high].astype(np.uint32)  # the case arithmetic never touches a non-ASCII code point
         dirty = [np.zeros(0, dtype=np.intp)]
+        space = None
+        if folding.whitespace:  # before the rewrite below: spaces are judged on the original code points
+            space = np.isin(mapped, _ASCII_SPACES) if mapped.size else np.zeros(0, dtype=bool)
+            space[high[(units < 0x10000) & spaces[np.minimum(units, 0xFFFF)]]] = True
         if high.size:
-            units = cps[high]
             values = np.full(units.shape, _SENTINEL, dtype=np.uint32)
             bmp = units < 0x10000
             values[bmp] = table[units[bmp]]
@@ -259,11 +281,7 @@ class NormalizedText:
             irregular = values == _SENTINEL
             mapped[high] = np.where(irregular, 0x20, values)
             dirty.append(high[irregular])
-        if folding.whitespace:
-            space = np.isin(cps, _ASCII_SPACES) if cps.size else np.zeros(0, dtype=bool)
-            if high.size:
-                units = cps[high]
-                space[high[(units < 0x10000) & spaces[np.minimum(units, 0xFFFF)]]] = True
+        if space is not None:
             mapped[space] = 0x20
             # A whitespace run other than a single character changes length: it is irregular.
             continues = np.flatnonzero(space[1:] & space[:-1]) + 1
