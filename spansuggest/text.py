@@ -370,6 +370,10 @@ class NormalizedText:
                 self._held += len(hits)
         return hits
 
+    def remembers(self, needle: str) -> bool:
+        """Whether the hits of ``needle`` are remembered (so :meth:`positions` costs nothing)."""
+        return needle in self._hits
+
     def _search(self, needle: str) -> Iterator[int]:
         if self._text is not None:
             pos = self._text.find(needle)

@@ -153,3 +153,16 @@ def test_exact_regex_metacharacters_are_literal() -> None:
         other = text.replace(seed, "_" * len(seed), 1)
         got = get_matcher("exact").match(text + " " + seed, [Selection(start, start + len(seed), "X")])
         assert [s.text for s in got] == [seed], (seed, got, other)
+
+
+def test_find_all_mixes_remembered_and_new_needles_on_a_view() -> None:
+    from spansuggest.text import NormalizedText
+
+    text = "she sells seashells by the seashore; he shells"
+    needles = ["he", "she", "sea", "shell", "s", "ells", "the", "x", "shore"]
+    expected = sorted(find_all(text, needles))
+    doc = NormalizedText(text, Folding(case=True))
+    doc.positions("sea"), doc.positions("s")  # two needles searched before
+    assert doc.remembers("sea") and not doc.remembers("he")
+    assert sorted(find_all(doc, needles)) == expected
+    assert sorted(find_all(doc, needles[:3])) == sorted(find_all(text, needles[:3]))

@@ -52,22 +52,28 @@ def _positions(haystack: str, needle: str) -> Iterator[int]:
 def find_all(haystack: str | NormalizedText, needles: Sequence[str]) -> Iterator[tuple[int, int, int]]:
     """Yield ``(start, end, needle_index)`` for every occurrence of every needle, overlapping ones too.
 
-    ``haystack`` may be a folded view: a few needles are then searched without decoding its text.
+    ``haystack`` may be a folded view: needles it has searched before cost nothing (Label Studio resends every
+    region of the label with each click), and a few new ones are searched without decoding its text.
     """
-    if len(needles) < AUTOMATON_MIN_PATTERNS:
-        for idx, needle in enumerate(needles):
+    todo = list(enumerate(needles))
+    if isinstance(haystack, NormalizedText):
+        for idx, needle in todo:
+            if haystack.remembers(needle):
+                yield from ((pos, pos + len(needle), idx) for pos in haystack.positions(needle))
+        todo = [(idx, needle) for idx, needle in todo if not haystack.remembers(needle)]
+    if len(todo) < AUTOMATON_MIN_PATTERNS:
+        for idx, needle in todo:
             size = len(needle)
             found = haystack.positions(needle) if isinstance(haystack, NormalizedText) else _positions(haystack, needle)
             for pos in found:
                 yield pos, pos + size, idx
         return
-    if isinstance(haystack, NormalizedText):
-        haystack = haystack.text
     automaton = ahocorasick.Automaton()
-    for idx, needle in enumerate(needles):
+    for idx, needle in todo:
         automaton.add_word(needle, (idx, len(needle)))
     automaton.make_automaton()
-    for last, (idx, size) in automaton.iter(haystack):
+    text = haystack.text if isinstance(haystack, NormalizedText) else haystack
+    for last, (idx, size) in automaton.iter(text):
         yield last + 1 - size, last + 1, idx
 
 
