@@ -93,19 +93,25 @@ class Annotator:
         return [self.annotate(t) for t in tasks]
 
 
+def _json_lines(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
+    """``(line number, value, line)`` for each non-blank line of JSON Lines; a line that is not JSON is named."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            raise TaskError(f"{name} line {number}: not JSON ({exc})") from None
+        yield number, value, line
+
+
 def read_patterns(stream: IO[str], name: str = "patterns") -> list[Pattern]:
     """Patterns from JSON Lines ``{"label": ..., "pattern": "..."}`` (spaCy EntityRuler / Prodigy format).
 
     Token patterns (a list in ``pattern``) are refused with the line named: only literal strings are read.
     """
     patterns = []
-    for number, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError as exc:
-            raise TaskError(f"{name} line {number}: not JSON ({exc})") from None
+    for number, entry, _ in _json_lines(stream, name):
         label = entry.get("label") if isinstance(entry, dict) else None
         pattern = entry.get("pattern") if isinstance(entry, dict) else None
         if not isinstance(label, str) or not label or not isinstance(pattern, str):
@@ -155,13 +161,7 @@ def _lines(stream: IO[str], head: str) -> Iterator[str]:
 
 
 def _read_lines(stream: IO[str], head: str, name: str) -> Iterator[Task]:
-    for number, line in enumerate(_lines(stream, head), 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError as exc:
-            raise TaskError(f"{name} line {number}: not JSON ({exc})") from None
+    for number, value, line in _json_lines(_lines(stream, head), name):
         yield Task(_checked(value, name, number), number, _nbytes(line))
 
 
