@@ -48,7 +48,7 @@ from ..encoder import (
     spacy_entities,
     word_count,
 )
-from ..text import DocumentCache
+from ..text import DocumentCache, splits_grapheme
 from ..types import Selection, Suggestion
 from .base import BaseMatcher, Option, OptionError, Seed, overlap_option, resolve_seeds, select
 from .exact import ExactMatcher
@@ -348,7 +348,8 @@ class TransformerMatcher(BaseMatcher):
         names = self._names(text, lo, hi) if self.options["snap"] else frozenset()
         if any((x.start, x.end) in names for x in seeds):
             typed = self._snap(typed, names)
-        return sorted((s, e, kind) for (s, e), kind in typed.items())
+        # spaCy's tokens may end before a combining mark ("Acme" + U+0301): such a span is no whole character
+        return sorted((s, e, kind) for (s, e), kind in typed.items() if not splits_grapheme(text, s, e))
 
     @staticmethod
     def _snap(typed: dict[tuple[int, int], str], names: frozenset[tuple[int, int]]) -> dict[tuple[int, int], str]:
