@@ -22,9 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpora.planted import planted_document  # noqa: E402
-from spansuggest import Selection, get_matcher  # noqa: E402
-from spansuggest.matchers.exact import LITERAL  # noqa: E402
+from corpora.planted import planted_document
+from spansuggest import Selection, get_matcher
+from spansuggest.matchers.exact import LITERAL
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "texts"
 
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     insensitive = get_matcher("exact", **{**LITERAL, "case": "insensitive"})
     sensitive = get_matcher("exact", **LITERAL)
     smart = get_matcher("exact")
-    pattern = re.compile(r"\b" + re.escape(args.name) + r"\b", re.I)
+    pattern = re.compile(r"\b" + re.escape(args.name) + r"\b", re.IGNORECASE)
     rows: dict[str, list[float]] = {
         k: [] for k in ("first", "repeat", "re", "cs", "find", "smart1", "smart2", "other")
     }

@@ -34,9 +34,9 @@ from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpora.planted import VARIANT_KINDS, Plant, planted_document  # noqa: E402
-from spansuggest import Selection, get_matcher  # noqa: E402
-from spansuggest.text import default_cache  # noqa: E402
+from corpora.planted import VARIANT_KINDS, Plant, planted_document
+from spansuggest import Selection, get_matcher
+from spansuggest.text import default_cache
 
 Span = tuple[int, int]
 

@@ -3,8 +3,8 @@
 The seed protocol and its scores are ``spansuggest.evaluate.evaluate`` (``../shared/corpora/README.md``):
 one seed per entity group (its first mention); same-entity recall, same-type recall and precision, micro.
 
-``--proper-only`` (for LitBank): the gold is cut to proper-name mentions (``mention_type`` PROP), so groups,
-recall and precision count those only; ``P(any)`` also counts a suggestion right when it equals any gold
+``--mention-type PROP`` (for LitBank; ``--proper-only`` is short for it; ``NOM`` for common-noun mentions such as
+"the old man"): the gold is cut to mentions of that ``mention_type``, so groups, recall and precision count those only; ``P(any)`` also counts a suggestion right when it equals any gold
 mention with its label (a nominal "the man" included), as the LitBank target was first measured.
 
 The transformer runs once per seed with every candidate kept (``threshold=0``, ``overlaps=allow``); each
@@ -50,12 +50,12 @@ class Thresholded:
         return select(kept, seeds=resolve_seeds(text, selections), exclude=exclude, overlaps=self.overlaps)
 
 
-def proper_only(doc: dict) -> GoldDocument:
-    """A LitBank document with its proper-name mentions only."""
+def of_mention_type(doc: dict, mention_type: str) -> GoldDocument:
+    """A LitBank document with its mentions of one ``mention_type`` only (PROP: proper names, NOM: nominal)."""
     spans = [
         GoldSpan(e["start"], e["end"], e["label"], e.get("entity_id"))
         for e in doc["entities"]
-        if e.get("mention_type") == "PROP"
+        if e.get("mention_type") == mention_type
     ]
     return GoldDocument(str(doc["id"]), doc["text"], tuple(sorted(spans, key=lambda g: (g.start, -g.end, g.label))))
 
@@ -76,7 +76,8 @@ def main() -> None:
     ap.add_argument("gold", type=Path, help="a *.gold.jsonl file")
     ap.add_argument("--thresholds", default="0.6,0.65,0.7,0.75,0.8,0.85")
     ap.add_argument("--docs", type=int, default=0, help="evaluate only the first N documents (0: all)")
-    ap.add_argument("--proper-only", action="store_true", help="gold cut to PROP mentions (LitBank)")
+    ap.add_argument("--mention-type", help="gold cut to mentions of this mention_type (LitBank: PROP, NOM)")
+    ap.add_argument("--proper-only", action="store_const", const="PROP", dest="mention_type", help="--mention-type PROP")
     ap.add_argument("-o", "--option", action="append", default=[], help="transformer option NAME=VALUE")
     args = ap.parse_args()
     if not args.gold.is_file():
@@ -91,8 +92,8 @@ def main() -> None:
     raw = [json.loads(line) for line in args.gold.open()]
     raw = raw[: args.docs] if args.docs else raw
     full = {str(d["id"]): {(e["start"], e["end"], e["label"]) for e in d["entities"]} for d in raw}
-    if args.proper_only:
-        docs = [proper_only(d) for d in raw]
+    if args.mention_type:
+        docs = [of_mention_type(d, args.mention_type) for d in raw]
     else:
         ids = {str(d["id"]) for d in raw}
         docs = [d for d in read_gold(args.gold) if d.id in ids]
@@ -106,7 +107,7 @@ def main() -> None:
     shown = {k: v for k, v in everything.options.items() if k not in ("threshold", "overlaps")}
     print(
         f"# {args.gold.name}: {len(docs)} docs, {reports[0][1].overall.groups} seeds, {elapsed:.0f} s, "
-        f"overlaps {overlaps}, options {shown}" + (", PROP mentions" if args.proper_only else "")
+        f"overlaps {overlaps}, options {shown}" + (f", {args.mention_type} mentions" if args.mention_type else "")
     )
     print(f"{'matcher':8} {'same-entity R':>13} {'same-type R':>11} {'precision':>9} {'P(any)':>6} {'per seed':>8}")
     for name, r in reports:

@@ -18,14 +18,14 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 __all__ = [
-    "Selection",
-    "Suggestion",
-    "Matcher",
     "BaseMatcher",
+    "Matcher",
     "Option",
     "OptionError",
-    "get_matcher",
-    "available_matchers",
-    "register",
+    "Selection",
+    "Suggestion",
     "__version__",
+    "available_matchers",
+    "get_matcher",
+    "register",
 ]

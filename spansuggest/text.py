@@ -24,26 +24,26 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
 
 __all__ = [
+    "DocumentCache",
     "Folding",
     "NormalizedText",
-    "DocumentCache",
-    "view",
+    "code_points",
+    "cuts_grapheme",
+    "default_cache",
     "fold",
-    "is_word_char",
+    "from_code_points",
+    "is_joining",
     "is_mark",
     "is_whole_word",
+    "is_word_char",
     "splits_grapheme",
-    "cuts_grapheme",
-    "is_joining",
-    "code_points",
-    "from_code_points",
-    "default_cache",
+    "view",
 ]
 
 _SENTINEL = 0xFFFF  # table value for "irregular: handle in Python" (U+FFFF itself is irregular too)
@@ -155,7 +155,7 @@ def _fold_segment(segment: str, folding: Folding) -> str:
     return out or segment  # a lone mark folded away keeps itself, so no segment is ever empty
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bmp_tables(folding: Folding) -> tuple[np.ndarray, np.ndarray]:
     """Per-folding lookup tables over the BMP: the folded code point (or the sentinel), and is-space."""
     table = np.empty(0x10000, dtype=np.uint16)
@@ -205,8 +205,17 @@ class NormalizedText:
     """A folded view of ``original`` with an exact map from folded spans back to original spans."""
 
     __slots__ = (
-        "original", "folding", "_text", "_units", "_width", "_hits", "_held", "_nstarts", "_ostarts", "_nlens",
+        "_held",
+        "_hits",
+        "_nlens",
+        "_nstarts",
         "_olens",
+        "_ostarts",
+        "_text",
+        "_units",
+        "_width",
+        "folding",
+        "original",
     )
 
     def __init__(self, original: str, folding: Folding = Folding()) -> None:

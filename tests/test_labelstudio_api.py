@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from spansuggest import get_matcher
-from spansuggest.matchers.exact import LITERAL
 from spansuggest.labelstudio import model_version_for, predict
+from spansuggest.matchers.exact import LITERAL
 
 EXACT = get_matcher("exact", **LITERAL)  # the literal search (issue 7 refines the defaults)
 MV = model_version_for(EXACT)

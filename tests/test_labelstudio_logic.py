@@ -9,7 +9,6 @@ from types import MappingProxyType
 import pytest
 
 from spansuggest import Suggestion, get_matcher
-from spansuggest.matchers.exact import LITERAL
 from spansuggest.labelstudio import (
     Control,
     LabelConfigError,
@@ -20,6 +19,7 @@ from spansuggest.labelstudio import (
     region_id,
     saved_regions,
 )
+from spansuggest.matchers.exact import LITERAL
 
 CONFIG = '<View><Labels name="label" toName="text"><Label value="PER"/><Label value="ORG"/></Labels><Text name="text" value="$text"/></View>'
 CONTROL = Control("label", "text", "text", ("PER", "ORG"))

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from spansuggest import get_matcher
-from spansuggest.matchers.exact import LITERAL
 from spansuggest.labelstudio import LabelConfigError, RequestError, predict
+from spansuggest.matchers.exact import LITERAL
 
 EXACT = get_matcher("exact", **LITERAL)  # the literal search (issue 7 refines the defaults)
 MV = "test-version"

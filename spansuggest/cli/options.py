@@ -39,7 +39,7 @@ from ..matchers import (
     get_matcher,
 )
 
-__all__ = ["MatcherCommand", "matcher_command", "flag", "KeyValue"]
+__all__ = ["KeyValue", "MatcherCommand", "flag", "matcher_command"]
 
 
 def flag(option: Option) -> str:

@@ -18,14 +18,14 @@ from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 from ..types import Selection, Suggestion
 
 __all__ = [
-    "Matcher",
+    "OVERLAP_POLICIES",
     "BaseMatcher",
+    "Matcher",
     "Option",
     "OptionError",
     "Seed",
     "resolve_seeds",
     "select",
-    "OVERLAP_POLICIES",
 ]
 
 Span = tuple[int, int]
