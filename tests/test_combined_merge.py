@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from spansuggest.matchers import OptionError, declared_options, get_factory, get_matcher, register
-from spansuggest.matchers.combined import Calibration, CombinedMatcher
+from spansuggest.matchers import OptionError, available_matchers, declared_options, get_factory, get_matcher, register
+from spansuggest.matchers.combined import CALIBRATIONS, Calibration, CombinedMatcher
 from spansuggest.matchers.exact import ExactMatcher
 from spansuggest.types import Selection, Suggestion
 
@@ -48,6 +48,13 @@ def test_combined_calibration_maps_scores_monotonically() -> None:
     assert [round(s.score, 6) for s in out] == [0.45, 0.5]
     cal = Calibration("0.2:0.1,0.6:0.6,1:0.9")
     assert [cal(x) for x in (0.0, 0.2, 0.4, 1.0)] == pytest.approx([0.1, 0.1, 0.35, 0.9])
+
+
+@pytest.mark.parametrize("name", sorted(CALIBRATIONS))
+def test_combined_built_in_calibrations_are_valid_for_registered_matchers(name: str) -> None:
+    assert name in available_matchers()
+    cal = Calibration(CALIBRATIONS[name])  # raw increasing, calibrated non-decreasing, all in [0, 1]
+    assert cal(1.0) > cal(0.0)
 
 
 @pytest.mark.parametrize("knots", ["", "0:0,0:1", "1:1,0:0", "0:1,1:0", "0:0,1:2", "a:b", "0:0:0"])
