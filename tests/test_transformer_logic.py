@@ -290,3 +290,15 @@ def test_transformer_type_bonus_follows_the_label_name(tiny_model: str, monkeypa
     named, unknown = scores("per"), scores("AGENT")  # PER means PERSON; AGENT takes the type spaCy gave the seed
     assert named["Irene Adler"] > unknown["Irene Adler"] and named["Baker Street"] < unknown["Baker Street"]
     assert scores("AGENT", types="agent=PERSON") == named
+
+
+def test_transformer_takes_fuzzy_near_misses_as_candidates(tiny_model: str) -> None:
+    text = "Patients with myotonic dystrophy were seen. Two more had myotonic dystrophi, one Leeds family."
+    seed = [Selection(14, 32, "DIS")]
+
+    def found(fuzzy: bool) -> set[str]:
+        m = TransformerMatcher(model=tiny_model, candidates="rule", threshold=0.0, overlaps="allow", fuzzy=fuzzy)
+        return {s.text for s in m.match(text, seed)}
+
+    assert "myotonic dystrophi" in found(True)  # lowercase: no rule candidate would offer it
+    assert "myotonic dystrophi" not in found(False) and "Leeds" in found(False)

@@ -2,8 +2,8 @@
 
 Per document (cached, see :meth:`TransformerMatcher.prepare`): the text is encoded in overlapping windows by
 a local Hugging Face model (default: the packaged all-MiniLM-L6-v2, SHA-256 verified), and candidate spans
-are found: spaCy NER entities (or a token-classification model's own) plus runs of capitalised words.
-Candidates take the shape annotators give names: a leading article and a trailing possessive or stray
+are found: spaCy NER entities (or a token-classification model's own) plus runs of capitalised words; per
+click, the fuzzy matcher's near-misses of the seeds join them ("Acme Crop"). Candidates take the shape annotators give names: a leading article and a trailing possessive or stray
 symbol are cut off ("the Stanley Cup's" -> "Stanley Cup"), and when a seed is a whole name (a run of
 capitalised words, less a sentence-initial common word) a candidate inside a longer name is widened to it
 ("Street" -> "Barrack Street", "Bennet" -> "Mr. Bennet"); a seed that is part of a longer name ("Holmes" in
@@ -52,6 +52,7 @@ from ..text import DocumentCache, splits_grapheme
 from ..types import Selection, Suggestion
 from .base import BaseMatcher, Option, OptionError, Seed, overlap_option, resolve_seeds, select
 from .exact import ExactMatcher
+from .fuzzy import FuzzyMatcher
 
 __all__ = ["DEFAULT_THRESHOLD", "LABEL_TYPES", "TransformerMatcher", "parse_types"]
 
@@ -169,6 +170,12 @@ class TransformerMatcher(BaseMatcher):
             "'Company=ORG, Place=GPE|LOC'; other labels take the type predicted over the seed",
         ),
         Option(
+            "fuzzy",
+            bool,
+            True,
+            "also take the fuzzy matcher's near-misses of the seeds as candidates ('Acme Crop' for 'Acme Corp')",
+        ),
+        Option(
             "snap",
             bool,
             True,
@@ -193,6 +200,7 @@ class TransformerMatcher(BaseMatcher):
         self.label_types = {**LABEL_TYPES, **parse_types(self.options["types"])}
         self.cache = DocumentCache(self.options["cache_mb"] * 2**20)
         self._exact = ExactMatcher(overlaps="allow")
+        self._fuzzy = FuzzyMatcher(overlaps="allow") if self.options["fuzzy"] else None
 
     def _source(self, wanted: str) -> str:
         """The candidate source to use, checking that it can work with this model and install."""
@@ -304,7 +312,8 @@ class TransformerMatcher(BaseMatcher):
         lo, hi = self.region(text, seeds)
         enc = self._document(text, lo, hi)
         exact = [s for s in self._exact.match(text, selections) if lo <= s.start and s.end <= hi]
-        typed = self._spans(text, lo, hi, seeds)
+        near = [(x.start, x.end) for x in self._fuzzy.match(text, selections) if x.distance] if self._fuzzy else []
+        typed = self._spans(text, lo, hi, seeds, [(s, e) for s, e in near if lo <= s and e <= hi])
         spans = [(s, e) for s, e, _ in typed] + [(s.start, s.end) for s in exact]
         seed_vecs = self._normalise(self._seed_vectors(enc, seeds, exact, lo, hi), enc)
         vecs, ok = enc.span_vectors(spans)
@@ -329,8 +338,11 @@ class TransformerMatcher(BaseMatcher):
         ]
         return select(out, seeds=seeds, exclude=exclude, overlaps=self.options["overlaps"])
 
-    def _spans(self, text: str, lo: int, hi: int, seeds: Sequence[Seed]) -> list[tuple[int, int, str]]:
-        """Candidate spans with their predicted type ("" for rule candidates, which are sized after the seeds)."""
+    def _spans(
+        self, text: str, lo: int, hi: int, seeds: Sequence[Seed], near: Iterable[tuple[int, int]] = ()
+    ) -> list[tuple[int, int, str]]:
+        """Candidate spans with their predicted type ("" for rule candidates, sized after the seeds, and for
+        ``near``: the fuzzy matcher's near-misses of the seeds)."""
         typed = {}
         for s, e, kind in self._entities(text, lo, hi):
             tail = _TAIL.search(text, s, e)  # "Atlantic City's", "David Christison &": not part of the name
@@ -345,6 +357,8 @@ class TransformerMatcher(BaseMatcher):
         for n in {word_count(s.surface) for s in seeds} if runs else ():
             for span in run_spans(runs, max(1, n - margin), n + margin):
                 typed.setdefault(span, "")
+        for span in near:
+            typed.setdefault(span, "")
         names = self._names(text, lo, hi) if self.options["snap"] else frozenset()
         if any((x.start, x.end) in names for x in seeds):
             typed = self._snap(typed, names)
