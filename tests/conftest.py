@@ -25,6 +25,21 @@ LS_CONFIG = (
 )
 """The label config of the captures (and of protocol §7, which uses the same pair of names)."""
 
+INTERACTIVE_COMPLETE = [
+    "predict_interactive_one_region.json",
+    "predict_interactive_probe.json",
+    "predict_interactive_existing_annotation.json",
+    "predict_interactive_empty_context.json",
+]
+"""Interactive /predict captures whose response the reference backend answered in full (``truncated`` false)."""
+
+INTERACTIVE_TRUNCATED = [
+    "predict_interactive_several_regions.json",
+    "predict_interactive_after_accept.json",
+    "predict_interactive_long_text.json",
+]
+"""Interactive /predict captures whose recorded response was cut (``truncated`` true): check shape, not spans."""
+
 
 @pytest.fixture
 def capture() -> Callable[[str], dict[str, Any]]:

@@ -8,6 +8,8 @@ from spansuggest import get_matcher
 from spansuggest.labelstudio import model_version_for, predict
 from spansuggest.matchers.exact import LITERAL
 
+from .conftest import INTERACTIVE_COMPLETE, INTERACTIVE_TRUNCATED
+
 EXACT = get_matcher("exact", **LITERAL)  # the literal search (issue 7 refines the defaults)
 MV = model_version_for(EXACT)
 
@@ -48,16 +50,7 @@ def check_shape(body, results):
             assert not any(s < value["end"] and value["start"] < e for s, e in existing)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "predict_interactive_one_region.json",
-        "predict_interactive_probe.json",
-        "predict_interactive_existing_annotation.json",
-        "predict_interactive_empty_context.json",
-        "predict_batch_task_open.json",
-    ],
-)
+@pytest.mark.parametrize("name", [*INTERACTIVE_COMPLETE, "predict_batch_task_open.json"])
 def test_capture_complete_answered_like_careful_reference(capture, name):
     # The harness's dummy answered in "careful" mode (case-sensitive, whole words, existing spans skipped):
     # exactly what the exact matcher's defaults do, so its spans are the expected ones.
@@ -73,15 +66,7 @@ def test_capture_complete_answered_like_careful_reference(capture, name):
     ]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "predict_interactive_several_regions.json",
-        "predict_interactive_after_accept.json",
-        "predict_interactive_long_text.json",
-        "predict_batch_retrieve.json",
-    ],
-)
+@pytest.mark.parametrize("name", [*INTERACTIVE_TRUNCATED, "predict_batch_retrieve.json"])
 def test_capture_truncated_answered_in_shape(capture, name):
     exchange = capture(name)
     assert exchange["truncated"] is True

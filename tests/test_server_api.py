@@ -11,6 +11,8 @@ from spansuggest import get_matcher
 from spansuggest.labelstudio import model_version_for
 from spansuggest.matchers.exact import LITERAL
 
+from .conftest import INTERACTIVE_COMPLETE, INTERACTIVE_TRUNCATED
+
 WEBHOOKS = [
     "webhook_START_TRAINING.json",
     "webhook_TASKS_CREATED.json",
@@ -20,6 +22,11 @@ WEBHOOKS = [
     "webhook_ANNOTATIONS_DELETED.json",
     "webhook_PROJECT_UPDATED.json",
 ]
+
+
+def regions(results):
+    """Each prediction's regions as (start, end, text), for comparing answers."""
+    return [[(r["value"]["start"], r["value"]["end"], r["value"]["text"]) for r in p["result"]] for p in results]
 
 
 def replay(client, exchange):
@@ -81,38 +88,16 @@ def test_model_version_override_used_everywhere(make_client, capture):
     assert predictions[0]["model_version"] == "my-model-7"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "predict_interactive_one_region.json",
-        "predict_interactive_probe.json",
-        "predict_interactive_existing_annotation.json",
-        "predict_interactive_empty_context.json",
-    ],
-)
+@pytest.mark.parametrize("name", INTERACTIVE_COMPLETE)
 def test_predict_capture_complete(make_client, capture, name):
     exchange = capture(name)
     response = replay(make_client(), exchange)
     assert response.status_code == 200 and response.is_json
-    got = [
-        [(r["value"]["start"], r["value"]["end"], r["value"]["text"]) for r in p["result"]]
-        for p in response.get_json()["results"]
-    ]
-    expected = [
-        [(r["value"]["start"], r["value"]["end"], r["value"]["text"]) for r in p["result"]]
-        for p in exchange["response"]["body"]["results"]
-    ]
-    assert got == expected
+    got, expected = response.get_json()["results"], exchange["response"]["body"]["results"]
+    assert regions(got) == regions(expected)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "predict_interactive_several_regions.json",
-        "predict_interactive_after_accept.json",
-        "predict_interactive_long_text.json",
-    ],
-)
+@pytest.mark.parametrize("name", INTERACTIVE_TRUNCATED)
 def test_predict_capture_truncated(make_client, capture, name):
     exchange = capture(name)
     response = replay(make_client(), exchange)
