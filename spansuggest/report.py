@@ -9,8 +9,8 @@ markup stays well formed and the page needs no script. Styles are inline: no ext
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from .evaluate import DocumentOutcome, GoldSpan, Report, SessionOutcome, SessionReport
 from .types import Selection, Suggestion
@@ -227,16 +227,15 @@ def summary_rows(reports: Mapping[str, Report | SessionReport]) -> tuple[list[st
         header.insert(1, "matcher")
     labels = sorted({label for r in reports.values() for label in r.labels})
     rows = []
-    totals = ["overall"] if session else ["overall (micro)", "macro (mean of labels)"]
-    for name in labels + totals:
+    # Each row's scores by what the row is, never by its name: a label may be called "macroeconomics".
+    scores_of: list[tuple[str, Callable[[Any], Any]]] = [(lab, lambda r, lab=lab: r.labels.get(lab)) for lab in labels]
+    scores_of.append(("overall" if session else "overall (micro)", lambda r: r.overall))
+    if not session:
+        scores_of.append(("macro (mean of labels)", lambda r: r.macro))
+    for name, scores in scores_of:
         for matcher, r in reports.items():
-            if name.startswith("overall"):
-                s = r.overall
-            elif name.startswith("macro"):
-                s = r.macro  # type: ignore[union-attr]
-            elif name in r.labels:
-                s = r.labels[name]
-            else:
+            s = scores(r)
+            if s is None:
                 continue
             if session:
                 share = s.clicks_saved / s.mentions if s.mentions else None

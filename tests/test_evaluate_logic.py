@@ -200,3 +200,18 @@ def test_simulate_costs_more_than_it_saves_with_only_wrong_suggestions():
     doc = GoldDocument("d", "Ann Bo", (GoldSpan(0, 3, "PER"),))
     report = simulate([doc], Scripted([(4, 6)]))
     assert report.overall == (1, 2, -1, 1, 0, 1)
+
+
+def test_summary_rows_give_a_label_named_like_a_total_its_own_scores():
+    from spansuggest.report import summary_rows
+
+    doc = GoldDocument(
+        "d",
+        "Ann Bo Ann. Macro and Macro and Macro.",
+        (GoldSpan(0, 3, "overall"), GoldSpan(7, 10, "overall"))
+        + tuple(GoldSpan(s, s + 5, "macroeconomics") for s in (12, 22, 32)),
+    )
+    report = evaluate([doc], Scripted([]))
+    header, rows = summary_rows({"m": report})
+    groups = {row[0]: row[header.index("groups")] for row in rows}
+    assert groups["overall"] == groups["macroeconomics"] == "1" and groups["overall (micro)"] == "2"
