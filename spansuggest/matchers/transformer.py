@@ -269,15 +269,13 @@ class TransformerMatcher(BaseMatcher):
         return ()
 
     def _runs(self, text: str, lo: int, hi: int) -> tuple[Run, ...]:
-        """Runs of capitalised words, for rule candidates (none unless the source includes ``rule``)."""
-        if "rule" not in self.source:
-            return ()
+        """Runs of capitalised words: rule candidates and, cut to names, what ``snap`` widens to."""
         build = lambda: capitalised_runs(text[lo:hi], lo)
         return self.cache.get(text, ("cap-runs", lo, hi), build, lambda v: 48 * sum(len(r) for r in v))
 
     def _names(self, text: str, lo: int, hi: int) -> frozenset[tuple[int, int]]:
         """The document's names: runs of capitalised words cut to what a name holds (see ``name_spans``)."""
-        build = lambda: name_spans(text[lo:hi], capitalised_runs(text[lo:hi], lo), lo)
+        build = lambda: name_spans(text[lo:hi], self._runs(text, lo, hi), lo)
         return self.cache.get(text, ("names", lo, hi), build, lambda v: 48 * len(v))
 
     def _document(self, text: str, lo: int, hi: int) -> Encoding:
@@ -353,7 +351,7 @@ class TransformerMatcher(BaseMatcher):
                 typed.setdefault((article.end(), e), kind)
                 if not any(_ARTICLE.match(x.surface) for x in seeds):  # annotators rarely label the article
                     del typed[(s, e)]
-        runs, margin = self._runs(text, lo, hi), self.options["margin"]
+        runs, margin = self._runs(text, lo, hi) if "rule" in self.source else (), self.options["margin"]
         for n in {word_count(s.surface) for s in seeds} if runs else ():
             for span in run_spans(runs, max(1, n - margin), n + margin):
                 typed.setdefault(span, "")
