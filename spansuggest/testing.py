@@ -107,28 +107,10 @@ _NOTHING_TO_FIND = {"empty-selection", "whitespace-selection", "empty-pattern", 
                     "whole-text-selection", "excluded-everything"}
 
 
-def _is_flag_half(ch: str) -> bool:
-    return "\U0001f1e6" <= ch <= "\U0001f1ff"  # regional indicator symbols: a flag is a pair of them
-
-
-def _cuts_flag(text: str, pos: int) -> bool:
-    """True when ``pos`` falls between the two regional indicators of one flag."""
-    run = 0
-    while pos - run > 0 and _is_flag_half(text[pos - run - 1]):
-        run += 1
-    return run % 2 == 1 and pos < len(text) and _is_flag_half(text[pos])
-
-
 def _cuts_character(text: str, start: int, end: int) -> bool:
-    """A span edge inside a user-perceived character: before a mark, beside a zero-width joiner, in a flag."""
-    return (
-        splits_grapheme(text, start, end)
-        or ZWJ in (text[start], text[end - 1])
-        or (end < len(text) and text[end] == ZWJ)
-        or (start > 0 and text[start - 1] == ZWJ)
-        or _cuts_flag(text, start)
-        or _cuts_flag(text, end)
-    )
+    """A span edge inside a user-perceived character (the text layer's rule), or a span that begins or ends with
+    a zero-width joiner (at the text's edges too, where no character is split but the span is still no word)."""
+    return splits_grapheme(text, start, end) or ZWJ in (text[start], text[end - 1])
 
 
 def _overlapping(a: Suggestion, b: Suggestion) -> bool:
