@@ -63,6 +63,13 @@ def test_memory_gazetteer_exclusion_keeps_hidden_spans() -> None:
     assert [(s.start, s.end) for s in g.match("Bob Smith", exclude=[(0, 3)])] == [(4, 9)]
 
 
+def test_memory_gazetteer_fast_path_decides_case_folded_documents_with_regions() -> None:
+    # Label Studio always sends the existing regions: the Rust search must still decide, not the slow path
+    g = Gazetteer([("ORG", "Acme Corp"), ("PER", "Ann")], case_sensitive=False)
+    text = "Acme Corp hired Ann. ACME corp and ann met. Acme Corp!"
+    assert g._search(text, [(0, 9), (19, 20)]) == [(16, 19, 1), (21, 30, 0), (35, 38, 1), (44, 53, 0)]
+
+
 def test_memory_gazetteer_majority_label_and_share() -> None:
     g = Gazetteer([Pattern("ORG", "Apple", 3), Pattern("FRUIT", "apple", 1)], case_sensitive=False)
     (s,) = g.match("an Apple")

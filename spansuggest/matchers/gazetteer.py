@@ -44,8 +44,9 @@ MARKER = "\ufdd0"
 """Inserted at word boundaries (a noncharacter: never a word character, never in real text)."""
 MASK_OTHER = "\ufdd1"
 """Replaces non-word characters of existing regions (a noncharacter)."""
-MASK_WORD_CANDIDATES = "\U000f0000ǂǁǀʘ"
-"""Word-class placeholders for masked word characters; the first that no pattern contains is used."""
+MASK_WORD_CANDIDATES = "ǂǁǀʘ"
+"""Word-class placeholders for masked word characters (letters that every folding keeps as they are); the first
+that no pattern contains is used."""
 
 
 class Pattern(NamedTuple):
@@ -180,7 +181,7 @@ class Gazetteer:
         doc = NormalizedText(masked, self.folding) if exclude else view(text, self.folding)
         folded = doc.text
         if folded is not masked and folded != masked:
-            if len(folded) != len(masked) or MARKER in folded or MASK_OTHER in folded:
+            if len(folded) != len(masked):  # (no folding makes a noncharacter: the masks stay what they were)
                 return None
             folded_word = _classes(code_points(folded))[0]
             if not np.array_equal(folded_word, word):
