@@ -110,6 +110,10 @@ def test_match_needs_a_seed(doc: str) -> None:
     assert_usage_error(run("match", doc), "give at least one seed")
 
 
+def test_match_seed_refused_by_the_matcher_is_usage_error(doc: str) -> None:
+    assert_usage_error(run("match", doc, "--text", "Acme", "--label", ""), "label must be a non-empty string")
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [

@@ -98,7 +98,10 @@ def match(
                 f"{sel.start}:{sel.end}:{sel.label} is outside the text ({len(text)} code points)",
                 param_hint="'--select'",
             )
-    suggestions = matcher.match(text, seeds)
+    try:
+        suggestions = matcher.match(text, seeds)
+    except ValueError as err:  # a seed the matchers' shared check refuses (e.g. --label "")
+        raise click.UsageError(str(err)) from None
     for suggestion in suggestions:
         click.echo(json.dumps(suggestion._asdict(), ensure_ascii=False))
     if html_path:
