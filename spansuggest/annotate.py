@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, NamedTuple
 
-from .labelstudio import Control, known_ids, saved_regions, to_result
+from .labelstudio import Control, known_ids, prediction, saved_regions, to_result
 from .matchers.base import Matcher
 from .matchers.exact import ExactMatcher
 from .matchers.gazetteer import Gazetteer, Pattern
@@ -79,8 +79,7 @@ class Annotator:
                 result = to_result(s, control, text, {}, taken)
                 if result is not None:
                     results.append(result)
-        score = sum(r["score"] for r in results) / len(results) if results else 0.0
-        return {"model_version": self.model_version, "score": score, "result": results}
+        return prediction(results, self.model_version)
 
     def annotate(self, task: Mapping[str, Any]) -> dict[str, Any]:
         """The task with this prediction appended to its ``predictions`` (a bare data object gets wrapped)."""

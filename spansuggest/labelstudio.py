@@ -33,11 +33,13 @@ __all__ = [
     "PredictOutcome",
     "Region",
     "RequestError",
+    "addresses",
     "empty_prediction",
     "known_ids",
     "model_version_for",
     "parse_label_config",
     "predict",
+    "prediction",
     "read_region",
     "region_id",
     "saved_regions",
@@ -147,7 +149,7 @@ def read_region(item: Any, text: str) -> Region:
     return Region(rid if isinstance(rid, str) else None, start, end, tuple(labels) if usable else ())
 
 
-def _addresses(item: Any, control: Control) -> bool:
+def addresses(item: Any, control: Control) -> bool:
     """Whether a result item is a ``labels`` region of ``control``."""
     return (
         isinstance(item, dict)
@@ -174,7 +176,7 @@ def _saved_items(task: Mapping[str, Any]) -> Iterator[Any]:
 def saved_regions(task: Mapping[str, Any], control: Control, text: str) -> Iterator[Region]:
     """Regions of ``control`` already saved in the task's annotations and drafts; malformed ones are skipped."""
     for item in _saved_items(task):
-        if not _addresses(item, control):
+        if not addresses(item, control):
             continue
         try:
             yield read_region(item, text)
@@ -229,9 +231,15 @@ def task_texts(payload: Any) -> list[str]:
     return texts
 
 
+def prediction(results: Sequence[dict[str, Any]], model_version: str) -> dict[str, Any]:
+    """One task's prediction: its region results, their mean score (0 when none) and the model version."""
+    score = sum(r["score"] for r in results) / len(results) if results else 0.0
+    return {"result": list(results), "score": score, "model_version": model_version}
+
+
 def empty_prediction(model_version: str) -> dict[str, Any]:
     """The prediction of a task with nothing to suggest (LS's error path avoided, model_version kept)."""
-    return {"result": [], "score": 0.0, "model_version": model_version}
+    return prediction([], model_version)
 
 
 def model_version_for(matcher: Matcher) -> str:
@@ -373,8 +381,7 @@ def _predict_task(
             sum(skipped.values()),
             "; ".join(f"{reason} (x{count})" for reason, count in skipped.most_common()),
         )
-    score = sum(r["score"] for r in results) / len(results) if results else 0.0
-    return {"result": results, "score": score, "model_version": model_version}, nseeds
+    return prediction(results, model_version), nseeds
 
 
 def _context_items(context: Any) -> list[Any] | None:

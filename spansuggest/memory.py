@@ -37,10 +37,13 @@ from typing import Any, NamedTuple
 
 from .labelstudio import (
     Control,
+    LabelConfigError,
     PredictOutcome,
+    addresses,
     empty_prediction,
     known_ids,
     parse_label_config,
+    prediction,
     read_region,
     saved_regions,
     to_result,
@@ -412,7 +415,11 @@ class Memory:
         config = body.get("label_config") if isinstance(body, Mapping) else None
         if project is None or not isinstance(config, str):
             return outcome
-        controls = parse_label_config(config)
+        try:
+            controls = parse_label_config(config)
+        except LabelConfigError as err:  # the adapter answered this (batch) call without reading the config
+            log.info("project %s: label config unreadable (%s); no predictions from memory", project, err)
+            return outcome
         if context is None:
             return self._predict_batch(project, body["tasks"], controls, base_version)
         items = context.get("result") if isinstance(context, Mapping) else None
@@ -452,12 +459,7 @@ class Memory:
                 continue
             text_of[(control.from_name, control.to_name)] = text
             for item in items:
-                if not (
-                    isinstance(item, Mapping)
-                    and item.get("type") == "labels"
-                    and item.get("from_name") == control.from_name
-                    and item.get("to_name") == control.to_name
-                ):
+                if not addresses(item, control):
                     continue
                 try:
                     region = read_region(item, text)
@@ -469,10 +471,10 @@ class Memory:
                     if region.id is not None:
                         ids.add(region.id)
         rejected = self.store.rejected(project, task_key)
-        prediction = outcome.results[0]
+        answer = outcome.results[0]
         kept = [
             r
-            for r in prediction.get("result", [])
+            for r in answer.get("result", [])
             if (r["from_name"], r["to_name"], r["value"]["start"], r["value"]["end"]) not in rejected
         ]
         sent = [
@@ -487,11 +489,10 @@ class Memory:
                 kept = [
                     r for r in kept if (r["from_name"], r["to_name"], r["value"]["start"], r["value"]["end"]) not in rejected
                 ]
-        if len(kept) == len(prediction.get("result", [])):
+        if len(kept) == len(answer.get("result", [])):
             return outcome
-        score = sum(r["score"] for r in kept) / len(kept) if kept else 0.0
-        results = [{**prediction, "result": kept, "score": score}, *outcome.results[1:]]
-        return outcome._replace(results=results, suggestions=outcome.suggestions - len(prediction["result"]) + len(kept))
+        results = [prediction(kept, answer["model_version"]), *outcome.results[1:]]
+        return outcome._replace(results=results, suggestions=outcome.suggestions - len(answer["result"]) + len(kept))
 
 
 def predict_task(
@@ -519,5 +520,4 @@ def predict_task(
             result = to_result(s, control, text, {}, taken)
             if result is not None:
                 results.append(result)
-    score = sum(r["score"] for r in results) / len(results) if results else 0.0
-    return {"result": results, "score": score, "model_version": model_version}
+    return prediction(results, model_version)

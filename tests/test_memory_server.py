@@ -45,6 +45,13 @@ def test_memory_server_webhook_then_batch_predict(client) -> None:  # type: igno
     assert [(r["value"]["start"], r["value"]["end"]) for r in prediction["result"]] == [(0, 3), (19, 22), (35, 38)]
 
 
+def test_memory_server_batch_with_unreadable_config_answers_like_without_memory(client) -> None:  # type: ignore[no-untyped-def]
+    # the adapter never reads the config of a batch call: the memory must not turn that 200 into a 400
+    reply = client.post("/predict", json={**body(None), "label_config": "<View><"})
+    assert reply.status_code == 200
+    assert reply.get_json()["results"] == [{"result": [], "score": 0.0, "model_version": "v"}]
+
+
 def test_memory_server_captured_webhooks_answer_json(client) -> None:  # type: ignore[no-untyped-def]
     for name in ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED", "START_TRAINING", "TASKS_CREATED",
                  "TASKS_DELETED", "PROJECT_UPDATED"):
