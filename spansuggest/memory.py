@@ -380,8 +380,7 @@ class Memory:
     def model_version(self, base: str, project: Any) -> str:
         """``base`` with the project's memory version (``base+m3``); ``base`` alone before anything is learned."""
         key = project_key(project)
-        version = self.store.version(key) if key is not None else 0
-        return f"{base}+m{version}" if version else base
+        return _versioned(base, self.store.version(key) if key is not None else 0)
 
     # -- predictions -------------------------------------------------------------------------------------
 
@@ -432,7 +431,7 @@ class Memory:
     ) -> PredictOutcome:
         """One prediction per task from the project's gazetteers (empty ones before anything is learned)."""
         version, gazetteers = self.gazetteers(project)
-        model_version = f"{base_version}+m{version}" if version else base_version
+        model_version = _versioned(base_version, version)
         results = []
         for task in tasks:
             task_id = task.get("id")
@@ -493,6 +492,11 @@ class Memory:
             return outcome
         results = [prediction(kept, answer["model_version"]), *outcome.results[1:]]
         return outcome._replace(results=results, suggestions=outcome.suggestions - len(answer["result"]) + len(kept))
+
+
+def _versioned(base: str, version: int) -> str:
+    """A model version with the memory's version: ``base+m3``; ``base`` alone before anything is learned."""
+    return f"{base}+m{version}" if version else base
 
 
 def predict_task(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..matchers import MatcherInfo, Option, matcher_infos
+from .options import flag
 
 
 def describe(opt: Option) -> str:
@@ -28,7 +29,7 @@ def markdown_table(info: MatcherInfo) -> str:
         kind = " \\| ".join(f"`{c}`" for c in opt.choices) if opt.choices else opt.type.__name__
         default = "unset" if opt.default is None else f"`{str(opt.default).lower() if opt.type is bool else opt.default}`"
         meaning = opt.help.replace("|", "\\|")
-        rows.append(f"| `{opt.name}` | `--{opt.name.replace('_', '-')}` | {kind} | {default} | {meaning} |")
+        rows.append(f"| `{opt.name}` | `{flag(opt)}` | {kind} | {default} | {meaning} |")
     return "\n".join(rows)
 
 

@@ -39,7 +39,7 @@ def _open_store(store: Path) -> PatternStore:
 
 
 def _app_factory(
-    matcher: Matcher, store: Path | None, max_body_mb: int, basic_auth: tuple[str, str] | None
+    store: Path | None, max_body_mb: int, basic_auth: tuple[str, str] | None
 ) -> Callable[[Matcher], Any]:
     """A function building the Flask app around a matcher (with its own memory connection when ``store``)."""
     from ..server import create_app  # Flask and prometheus_client imported only now (see wsgi.multiprocess_metrics)
@@ -128,7 +128,7 @@ def serve(
     log.info("starting: matcher %s (options: %s) at http://%s:%d%s; %s; memory %s", matcher.name, options, shown,
              port, local, server, store if memory else "off")
     if dev:
-        _serve_dev(_app_factory(matcher, store if memory else None, max_body_mb, basic_auth)(matcher), host, port)
+        _serve_dev(_app_factory(store if memory else None, max_body_mb, basic_auth)(matcher), host, port)
     else:
         _serve_gunicorn(matcher, store if memory else None, max_body_mb, basic_auth, metrics_dir, {
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers, "threads": threads,
@@ -164,7 +164,7 @@ def _serve_gunicorn(
         ) from None
     name, options = matcher.name, dict(matcher.options)
     with multiprocess_metrics(metrics_dir):
-        build = _app_factory(matcher, store, max_body_mb, basic_auth)
+        build = _app_factory(store, max_body_mb, basic_auth)
         server = GunicornServer(lambda: build(get_matcher(name, **options)), gunicorn_settings(**settings))
         try:
             server.run()
