@@ -30,7 +30,7 @@ def scored_suggestions(matcher, path: Path) -> list[tuple[float, bool]]:
     report = evaluate(read_gold(path), matcher)
     out = []
     for outcome in report.documents:
-        gold = {(g.start, g.end, g.label) for g in outcome.document.entities}
+        gold = outcome.document.labeled_spans()
         out += [(s.score, (s.start, s.end, s.label) in gold) for t in outcome.trials for s in t.suggestions]
     return out
 

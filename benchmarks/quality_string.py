@@ -46,7 +46,7 @@ def show_misses(report: Report, limit: int) -> None:
     wrong, missed = [], []
     for outcome in report.documents:
         text = outcome.document.text
-        gold = {(g.start, g.end, g.label) for g in outcome.document.entities}
+        gold = outcome.document.labeled_spans()
         for trial in outcome.trials:
             seed = text[trial.seeds[0].start : trial.seeds[0].end]
             hit = {(s.start, s.end) for s in trial.suggestions}

@@ -19,15 +19,15 @@ threshold, at the cost of one run.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from spansuggest import Selection, Suggestion, get_matcher
-from spansuggest.evaluate import GoldDocument, GoldSpan, Report, evaluate, read_gold
+from spansuggest.evaluate import Report, evaluate, read_gold
 from spansuggest.matchers import declared_options, get_factory
 from spansuggest.matchers.base import Matcher, resolve_seeds, select
 
@@ -50,17 +50,7 @@ class Thresholded:
         return select(kept, seeds=resolve_seeds(text, selections), exclude=exclude, overlaps=self.overlaps)
 
 
-def of_mention_type(doc: dict, mention_type: str) -> GoldDocument:
-    """A LitBank document with its mentions of one ``mention_type`` only (PROP: proper names, NOM: nominal)."""
-    spans = [
-        GoldSpan(e["start"], e["end"], e["label"], e.get("entity_id"))
-        for e in doc["entities"]
-        if e.get("mention_type") == mention_type
-    ]
-    return GoldDocument(str(doc["id"]), doc["text"], tuple(sorted(spans, key=lambda g: (g.start, -g.end, g.label))))
-
-
-def precision_any(report: Report, full: dict[str, set]) -> float | None:
+def precision_any(report: Report, full: dict[str, frozenset]) -> float | None:
     """Share of suggestions equal to any gold mention (of any mention type) with their label."""
     found = [(d.document.id, s) for d in report.documents for t in d.trials for s in t.suggestions]
     right = sum((s.start, s.end, s.label) in full[doc] for doc, s in found)
@@ -89,14 +79,9 @@ def main() -> None:
     thresholds = sorted({float(t) for t in args.thresholds.split(",")} | {report_t})
     everything = get_matcher("transformer", **options, threshold=0.0, overlaps="allow")
 
-    raw = [json.loads(line) for line in args.gold.open()]
-    raw = raw[: args.docs] if args.docs else raw
-    full = {str(d["id"]): {(e["start"], e["end"], e["label"]) for e in d["entities"]} for d in raw}
-    if args.mention_type:
-        docs = [of_mention_type(d, args.mention_type) for d in raw]
-    else:
-        ids = {str(d["id"]) for d in raw}
-        docs = [d for d in read_gold(args.gold) if d.id in ids]
+    limit = args.docs or None
+    full = {d.id: d.labeled_spans() for d in islice(read_gold(args.gold), limit)}
+    docs = list(islice(read_gold(args.gold, mention_type=args.mention_type), limit))
 
     t0 = time.perf_counter()
     memo: dict = {}

@@ -96,18 +96,25 @@ class GoldDocument(NamedTuple):
     text: str
     entities: tuple[GoldSpan, ...]
 
+    def labeled_spans(self) -> frozenset[tuple[int, int, str]]:
+        """Every gold ``(start, end, label)``: a suggestion is right when it equals one of them."""
+        return frozenset((g.start, g.end, g.label) for g in self.entities)
+
 
 class GoldFormatError(ValueError):
     """A gold file that cannot be read; the message names the file and the line or task."""
 
 
-def read_gold(path: str | Path, *, text_key: str | None = None) -> Iterator[GoldDocument]:
+def read_gold(
+    path: str | Path, *, text_key: str | None = None, mention_type: str | None = None
+) -> Iterator[GoldDocument]:
     """Yield the documents of a gold file: JSONL gold (the corpora format) or a Label Studio JSON export.
 
     JSONL: one object per line, either ``{"text", "entities": [{"start", "end", "label", "entity_id"?}]}``
     or a Label Studio task. A file whose first character is ``[`` is a Label Studio JSON export (a list of
     tasks). A task's text is ``data[text_key]`` (default: ``data["text"]``, else its only string value); its
     gold is the first non-cancelled annotation's ``labels`` results; tasks without one are skipped.
+    ``mention_type`` keeps only JSONL entities with that ``mention_type`` (LitBank: ``PROP``, ``NOM``).
     Raises :class:`GoldFormatError` naming the line (or task) for anything malformed.
     """
     path = Path(path)
@@ -121,7 +128,7 @@ def read_gold(path: str | Path, *, text_key: str | None = None) -> Iterator[Gold
         except json.JSONDecodeError as exc:
             raise GoldFormatError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
         for number, task in enumerate(tasks, 1):
-            doc = _document(task, f"{path}: task {number}", f"task-{number}", text_key)
+            doc = _document(task, f"{path}: task {number}", f"task-{number}", text_key, mention_type)
             if doc is not None:
                 yield doc
         return
@@ -133,12 +140,14 @@ def read_gold(path: str | Path, *, text_key: str | None = None) -> Iterator[Gold
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise GoldFormatError(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
-        doc = _document(obj, where, f"line-{number}", text_key)
+        doc = _document(obj, where, f"line-{number}", text_key, mention_type)
         if doc is not None:
             yield doc
 
 
-def _document(obj: Any, where: str, default_id: str, text_key: str | None) -> GoldDocument | None:
+def _document(
+    obj: Any, where: str, default_id: str, text_key: str | None, mention_type: str | None = None
+) -> GoldDocument | None:
     """A gold document from one parsed object (gold or Label Studio task), or ``None`` for a task not done."""
     if not isinstance(obj, dict):
         raise GoldFormatError(f"{where}: expected a JSON object, got {type(obj).__name__}")
@@ -154,6 +163,8 @@ def _document(obj: Any, where: str, default_id: str, text_key: str | None) -> Go
         at = f"{where}: entity {k}"
         if not isinstance(ent, dict):
             raise GoldFormatError(f"{at}: expected an object, got {type(ent).__name__}")
+        if mention_type is not None and ent.get("mention_type") != mention_type:
+            continue
         span = _gold_span(ent.get("start"), ent.get("end"), ent.get("label"), text, at, ent.get("entity_id"))
         if "text" in ent and ent["text"] != text[span.start : span.end]:
             raise GoldFormatError(
@@ -361,7 +372,7 @@ def evaluate(
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     outcomes = []
     for doc in docs:
-        gold = {(g.start, g.end, g.label) for g in doc.entities}
+        gold = doc.labeled_spans()
         by_label: dict[str, set[Span]] = defaultdict(set)
         for s, e, label in gold:
             by_label[label].add((s, e))
@@ -481,7 +492,7 @@ def simulate(docs: Iterable[GoldDocument], matcher: Matcher) -> SessionReport:
     outcomes = [simulate_document(doc, matcher) for doc in docs]
     counts: dict[str, Counter] = defaultdict(Counter)
     for out in outcomes:
-        for _, _, label in {(g.start, g.end, g.label) for g in out.document.entities}:
+        for _, _, label in out.document.labeled_spans():
             counts[label]["mentions"] += 1
         for kind in ("manual", "accepted", "deleted"):
             for span in getattr(out, kind):

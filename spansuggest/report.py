@@ -169,7 +169,7 @@ def _outcome_marks(outcome: DocumentOutcome | SessionOutcome) -> list[Mark]:
             + [Mark(s.start, s.end, "found", s.label) for s in outcome.accepted]
             + [Mark(s.start, s.end, "wrong", s.label) for s in outcome.deleted]
         )
-    gold = {(g.start, g.end, g.label) for g in outcome.document.entities}
+    gold = outcome.document.labeled_spans()
     marks = []
     for trial in outcome.trials:
         marks += [Mark(g.start, g.end, "seed", trial.label) for g in trial.seeds]

@@ -103,6 +103,17 @@ def test_read_gold_text_key_picks_the_task_field(tmp_path):
     assert next(read_gold(path, text_key="body")).entities == (GoldSpan(0, 3, "PER"),)
 
 
+def test_read_gold_mention_type_keeps_those_mentions(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    entities = [
+        {"start": 0, "end": 3, "label": "PER", "mention_type": "PROP"},
+        {"start": 8, "end": 15, "label": "PER", "mention_type": "NOM"},
+    ]
+    path.write_text(json.dumps({"id": "d", "text": "Ann and the man", "entities": entities}) + "\n")
+    assert next(read_gold(path, mention_type="PROP")).entities == (GoldSpan(0, 3, "PER"),)
+    assert next(read_gold(path)).labeled_spans() == {(0, 3, "PER"), (8, 15, "PER")}
+
+
 def test_evaluate_labelstudio_export_scores_like_the_same_jsonl_gold():
     matcher = get_matcher("exact")
     from_export = evaluate(list(read_gold(EXPORT))[:1], matcher)
