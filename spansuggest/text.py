@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -413,7 +413,16 @@ class NormalizedText:
 
 
 def fold(text: str, folding: Folding) -> str:
-    """The folded form of a short string (a seed): the same folding a document view applies."""
+    """The folded form of a string (a seed, a hit): the same folding a document view applies.
+
+    Short strings are remembered: Label Studio resends every region at each click and a gazetteer folds each
+    hit, so the same few surfaces come back again and again.
+    """
+    return _fold_short(text, folding) if len(text) <= 256 else NormalizedText(text, folding).text
+
+
+@lru_cache(maxsize=4096)
+def _fold_short(text: str, folding: Folding) -> str:
     return NormalizedText(text, folding).text
 
 

@@ -128,13 +128,9 @@ class ExactMatcher(BaseMatcher):
         original, whole_word = doc.original, self.options["whole_word"]
         inflecting, fold_case = whole_word and self.options["inflections"], doc.folding.case
         by_needle: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-        folded: dict[str, str] = {}  # Label Studio resends every accepted region: fold each surface once
         for idx, target in enumerate(wanted):
             stem, endings = inflect(target.surface) if inflecting else (target.surface, ("",))
-            needle = folded.get(stem)
-            if needle is None:
-                needle = folded[stem] = fold(stem, doc.folding)
-            by_needle.setdefault(needle, []).append((idx, endings))
+            by_needle.setdefault(fold(stem, doc.folding), []).append((idx, endings))
         needles = list(by_needle)
         out: list[list[tuple[int, int]]] = [[] for _ in wanted]
         for nstart, nend, which in find_all(doc, needles):
