@@ -99,3 +99,12 @@ def test_memory_gazetteer_never_splits_a_joined_character() -> None:
         for pattern in ["a", "🇭🇫", "👍"]:
             for whole_word in (True, False):
                 check_same_as_exact(text, [("A", pattern)], {"whole_word": whole_word}, [])
+
+
+def test_memory_gazetteer_rejects_options_it_cannot_apply() -> None:
+    import pytest
+
+    from spansuggest.matchers.base import OptionError
+
+    with pytest.raises(OptionError, match="inflections"):  # would find "tumours" with no pattern to credit it to
+        Gazetteer([("X", "tumour")], inflections=True)

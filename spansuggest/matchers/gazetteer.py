@@ -33,7 +33,7 @@ import numpy as np
 
 from ..text import NormalizedText, code_points, fold, from_code_points, is_joining, is_whole_word, is_word_char, view
 from ..types import Suggestion
-from .base import Seed, select
+from .base import OptionError, Seed, select
 from .exact import LITERAL, SCORES, ExactMatcher, reason_for
 
 __all__ = ["Gazetteer", "Pattern"]
@@ -111,6 +111,9 @@ class Gazetteer:
     name = "gazetteer"
 
     def __init__(self, patterns: Iterable[Pattern | tuple[str, str] | tuple[str, str, int]], **options: Any) -> None:
+        for name in ("abbreviations", "inflections"):  # their hits ("tumours", "TMR") are no pattern's surface
+            if options.get(name):
+                raise OptionError(f"a gazetteer's patterns stay literal: option {name!r} must be off")
         self.exact = ExactMatcher(**{**LITERAL, **options})
         self.options = self.exact.options
         self.folding = self.exact.folding
