@@ -172,7 +172,7 @@ class Encoder:
         self._lock = threading.Lock()  # one forward pass at a time: torch already uses every core
         self._truncated: dict[int, Any] = {}  # depth -> the model cut after that many layers
         config = model.config
-        self.is_tagger = any(a.endswith("ForTokenClassification") for a in (config.architectures or ()))
+        self.is_tagger = _is_tagger(config)
         self.id2label = {int(k): v for k, v in (config.id2label or {}).items()}
         with_special = tokenizer("x", add_special_tokens=True)["input_ids"]
         bare = tokenizer("x", add_special_tokens=False)["input_ids"]
@@ -212,7 +212,7 @@ class Encoder:
         dim = self.model.config.hidden_size
         vectors = np.zeros((n, dim), np.float16)
         labels = np.zeros(n, np.int64)
-        content = min(window, self.max_length) - len(self.prefix) - len(self.suffix)
+        content = self._content(window)
         if n:
             plan = _windows(n, content, min(stride, content))
             head, tail = len(self.prefix), len(self.suffix)
@@ -297,14 +297,23 @@ class Encoder:
             prev = kind
         return tuple((s + offset, e + offset, k) for s, e, k in out)
 
+    def _content(self, window: int) -> int:
+        """Text tokens a window of ``window`` tokens holds: capped at the model's maximum, specials excluded."""
+        return min(window, self.max_length) - len(self.prefix) - len(self.suffix)
+
     def forward_only(self, ids: list[int], window: int, bf16: bool, layer: int = -1, batch: int = 32) -> None:
         """Run the bare network up to ``layer`` over ``ids`` in disjoint windows (the benchmark's baseline)."""
         torch = self._torch
-        content = min(window, self.max_length) - len(self.prefix) - len(self.suffix)
+        content = self._content(window)
         rows = [self.prefix + ids[i : i + content] + self.suffix for i in range(0, len(ids) - content + 1, content)]
         for b in range(0, len(rows), batch):
             t = torch.tensor(rows[b : b + batch])
             self._forward(t, torch.ones_like(t), bf16, layer)
+
+
+def _is_tagger(config: Any) -> bool:
+    """Whether a model config is a token-classification model (its entities become candidates)."""
+    return any(a.endswith("ForTokenClassification") for a in (config.architectures or ()))
 
 
 @lru_cache(maxsize=4)
@@ -320,7 +329,7 @@ def _load(path: str, expected_sha256: str | None) -> Encoder:
         verify_sha256(weights, expected_sha256)
     try:
         config = transformers.AutoConfig.from_pretrained(where, local_files_only=True)
-        tagger = any(a.endswith("ForTokenClassification") for a in (config.architectures or ()))
+        tagger = _is_tagger(config)
         auto = transformers.AutoModelForTokenClassification if tagger else transformers.AutoModel
         tokenizer = transformers.AutoTokenizer.from_pretrained(where, local_files_only=True)
         model = auto.from_pretrained(where, local_files_only=True).eval()
