@@ -9,7 +9,7 @@ from rapidfuzz.distance import Levenshtein
 
 from corpora.planted import VARIANT_KINDS, planted_document
 from spansuggest import Selection, get_matcher
-from spansuggest.matchers.fuzzy import SHORT_SEED, edit_budget, split_pieces
+from spansuggest.matchers.fuzzy import SHORT_SEED, PieceIndex, edit_budget, split_pieces
 from spansuggest.testing import check_matcher
 from spansuggest.text import Folding, default_cache, fold, is_whole_word, is_word_char
 from tests.hostile import hostile_text, text_and_span
@@ -209,3 +209,11 @@ def test_fuzzy_recall_and_precision_on_planted_document(k: int) -> None:
               and Levenshtein.distance(fold(p.text, DEFAULT_FOLDING), fold(doc.name, DEFAULT_FOLDING)) <= k}
     assert len(wanted) > 100
     assert spans == wanted
+
+
+def test_piece_index_keeps_at_most_max_hits_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PieceIndex, "MAX_HITS", 5)
+    index = PieceIndex("ab ab ab ab cd cd cd")
+    assert [len(v) for v in index.positions(["ab", "cd"]).values()] == [4, 3]  # every hit is returned
+    assert index.positions(["ab"])["ab"].tolist() == [0, 3, 6, 9]  # ... and the oldest piece made room
+    assert index._held <= 5 and list(index._hits) == ["ab"]

@@ -137,16 +137,21 @@ class PieceIndex:
     """The literal index of one folded document: where each piece searched so far occurs (filled lazily).
 
     Built per document and folding and kept in the text layer's document cache, so a repeat click, or a
-    click on another seed sharing pieces, skips the scans. At most ``MAX_PIECES`` pieces are kept (oldest
-    dropped first).
+    click on another seed sharing pieces, skips the scans. At most ``MAX_HITS`` positions are kept (oldest
+    pieces dropped first), so the cache can count the index at its full size when it stores it.
     """
 
-    MAX_PIECES = 1024
+    MAX_HITS = 1 << 20
 
     def __init__(self, haystack: str) -> None:
         self.haystack = haystack
         self._hits: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._held = 0
         self._lock = threading.Lock()
+
+    def nbytes(self) -> int:
+        """The most memory the index may come to hold (positions are int64)."""
+        return 8 * self.MAX_HITS
 
     def positions(self, pieces: Sequence[str]) -> dict[str, np.ndarray]:
         """Every start of every piece (overlapping occurrences too), scanning only for pieces not seen yet."""
@@ -159,9 +164,12 @@ class PieceIndex:
                 starts[which].append(start)
             fresh = {p: np.asarray(s, dtype=np.int64) for p, s in zip(missing, starts)}
             with self._lock:
-                self._hits.update(fresh)
-                while len(self._hits) > self.MAX_PIECES:
-                    self._hits.popitem(last=False)
+                for piece, hits in fresh.items():
+                    if piece not in self._hits and len(hits) <= self.MAX_HITS:
+                        self._hits[piece] = hits
+                        self._held += len(hits)
+                while self._held > self.MAX_HITS:
+                    self._held -= len(self._hits.popitem(last=False)[1])
             known.update(fresh)
         return known
 
@@ -169,7 +177,7 @@ class PieceIndex:
 def _piece_index(doc: NormalizedText) -> PieceIndex:
     """The document's cached :class:`PieceIndex` (one per document and folding)."""
     return default_cache.get(doc.original, ("fuzzy-pieces", doc.folding), lambda: PieceIndex(doc.text),
-                             lambda index: 0)
+                             PieceIndex.nbytes)
 
 
 class FuzzyMatcher(BaseMatcher):
