@@ -142,17 +142,15 @@ class CombinedMatcher:
         if not seeds:
             return []
         exclude = [tuple(x) for x in exclude]
-        merged: dict[tuple[int, int, str], tuple[Suggestion, list[str]]] = {}
+        found: list[Suggestion] = []
+        agreed: dict[tuple[int, int, str], list[str]] = {}  # span and label -> the parts that suggested it
         for name, part in self.parts.items():
             calibrate = self.calibrations[name]
             for s in part.match(text, selections, exclude=exclude):
-                s = s._replace(score=calibrate(s.score))
-                key = (s.start, s.end, s.label)
-                best, agreed = merged.get(key, (s, []))
-                if (s.score, -s.distance) > (best.score, -best.distance):
-                    best = s
-                merged[key] = (best, agreed + [name])
-        candidates = (best._replace(matcher=COMBINE.join(agreed)) for best, agreed in merged.values())
+                found.append(s._replace(score=calibrate(s.score)))
+                agreed.setdefault((s.start, s.end, s.label), []).append(name)
+        # select() keeps the best of each span and label (the dedupe rule every matcher shares)
+        candidates = (s._replace(matcher=COMBINE.join(agreed[s.start, s.end, s.label])) for s in found)
         return select(candidates, seeds=seeds, exclude=exclude, overlaps=self.overlaps)
 
     def __repr__(self) -> str:
